@@ -1,0 +1,34 @@
+"""bayes_sparse: Bayesian sparse regression with honest uncertainty.
+
+Priors (:class:`Laplace`, :class:`Gaussian`, :class:`Horseshoe`) are plain
+specifications; :func:`build_model` turns them into PyMC models and
+:func:`map_estimate` into the equivalent penalised fit with its certificate.
+"""
+
+from . import datasets
+from .map import (
+    MapResult,
+    gaussian_from_alpha,
+    laplace_from_alpha,
+    lasso_alpha,
+    map_estimate,
+    ridge_alpha,
+)
+from .model import build_model
+from .priors import Gaussian, Horseshoe, Laplace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Laplace",
+    "Gaussian",
+    "Horseshoe",
+    "build_model",
+    "map_estimate",
+    "MapResult",
+    "lasso_alpha",
+    "laplace_from_alpha",
+    "ridge_alpha",
+    "gaussian_from_alpha",
+    "datasets",
+]

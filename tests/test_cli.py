@@ -1,0 +1,28 @@
+import io
+import re
+
+import numpy as np
+
+from bayes_sparse.cli import demo, main
+
+
+def test_demo_prints_map_beside_lasso_with_certificate():
+    out = io.StringIO()
+    assert demo(out) == 0
+    text = out.getvalue()
+    assert "alpha = lam sigma / n" in text
+    assert "Ridge alpha = 1 / s^2" in text
+    # certificate table: three rows, gaps tiny, MAP equals Lasso
+    rows = re.findall(r"^\s*([\d.e+-]+)\s+([\d.e+-]+)\s+(\d+)\s+([\d.]+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)$", text, re.M)
+    assert len(rows) == 3
+    for lam, alpha, nnz, obj, gap, kkt, diff in rows:
+        assert float(gap) < 1e-8 and float(kkt) < 1e-8 and float(diff) < 1e-6
+    nnz = [int(r[2]) for r in rows]
+    assert nnz == sorted(nnz) and nnz[0] < 10  # sparser at larger lambda
+    diff = float(re.search(r"largest \|MAP - Ridge\| difference: ([\d.e+-]+)", text).group(1))
+    assert diff < 1e-8
+
+
+def test_main_dispatches_demo(capsys):
+    assert main(["demo"]) == 0
+    assert "diabetes data, n=442, p=10" in capsys.readouterr().out
