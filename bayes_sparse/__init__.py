@@ -14,7 +14,10 @@ from .map import (
     map_estimate,
     ridge_alpha,
 )
+from .diagnostics import DiagnosticWarning, Diagnostics
 from .model import build_model
+from .result import PosteriorFit
+from .sampling import compare_priors, fit
 from .priors import Gaussian, Horseshoe, Laplace
 
 __version__ = "0.1.0"
@@ -30,5 +33,10 @@ __all__ = [
     "laplace_from_alpha",
     "ridge_alpha",
     "gaussian_from_alpha",
+    "fit",
+    "PosteriorFit",
+    "compare_priors",
+    "Diagnostics",
+    "DiagnosticWarning",
     "datasets",
 ]

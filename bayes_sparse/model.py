@@ -82,7 +82,7 @@ def _build(design: Design, prior, sigma):
     coef_name = "beta_std" if design.standardize else "beta"
     with pm.Model(coords=coords) as model:
         if sigma is None:
-            log_sigma = pm.Flat("log_sigma", initval=float(np.log(np.std(design.yc))))
+            log_sigma = pm.Flat("log_sigma")
             sigma_t = pm.Deterministic("sigma", pt.exp(log_sigma))
         else:
             sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(sigma)))
@@ -98,7 +98,7 @@ def _build(design: Design, prior, sigma):
             beta = pm.Deterministic("beta", beta_z / design.x_scale, dims="feature")
         else:
             beta = beta_z
-        intercept_c = pm.Flat("intercept_c", initval=0.0)
+        intercept_c = pm.Flat("intercept_c")
         pm.Deterministic("intercept", design.y_mean + intercept_c - pt.dot(design.x_mean, beta))
         mu = design.y_mean + intercept_c + pt.dot(design.Z, beta_z)
         pm.Normal("y", mu=mu, sigma=sigma_t, observed=design.y, dims="obs")

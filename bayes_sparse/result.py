@@ -1,0 +1,142 @@
+"""The posterior result object shared by every sampler (NUTS and Gibbs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._data import Design, check_X_new
+from .diagnostics import Diagnostics, compute_diagnostics, summarize
+
+__all__ = ["PosteriorFit"]
+
+#: Variables summarised and checked by default; per-feature local scales
+#: (the horseshoe's lam, z) are heavy-tailed nuisance parameters and are left
+#: out of the convergence checks (they are still in the InferenceData).
+_GLOBAL_HYPER = ("tau", "c2", "lam", "lam2", "scale", "scale2")
+
+
+@dataclass
+class PosteriorFit:
+    """A fitted posterior.
+
+    Attributes
+    ----------
+    idata : arviz.InferenceData
+        ``posterior`` (``beta`` with dims (chain, draw, feature) on the original
+        scale of X, ``intercept``, ``sigma`` and the prior's hyperparameters),
+        ``sample_stats``, ``observed_data``, ``log_likelihood`` and, on request,
+        ``posterior_predictive``.
+    prior : the prior specification
+    sampler : str
+        "nuts" or "gibbs".
+    diagnostics : Diagnostics
+        R-hat, ESS, divergences, E-BFMI; failing checks were warned about at fit time.
+    """
+
+    idata: object
+    prior: object
+    sampler: str
+    design: Design = field(repr=False)
+    sigma_fixed: float | None = None
+    diagnostics: Diagnostics | None = field(default=None, repr=False)
+
+    # ----------------------------------------------------------------- views
+    @property
+    def feature_names(self) -> tuple:
+        return self.design.feature_names
+
+    @property
+    def check_vars(self) -> tuple:
+        """Variables covered by the summary and convergence checks."""
+        names = ["beta", "intercept"]
+        if self.sigma_fixed is None:
+            names.append("sigma")
+        post = self.idata.posterior
+        for h in _GLOBAL_HYPER:
+            if h in post and post[h].ndim == 2:  # scalars only (chain, draw)
+                names.append(h)
+        return tuple(names)
+
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of ``name`` stacked over chains: shape (chains*draws, ...)."""
+        arr = np.asarray(self.idata.posterior[name].values)
+        return arr.reshape((-1,) + arr.shape[2:])
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """Posterior mean of the coefficients (original scale)."""
+        return self.draws("beta").mean(axis=0)
+
+    @property
+    def intercept_(self) -> float:
+        return float(self.draws("intercept").mean())
+
+    def summary(self, var_names=None, hdi_prob: float = 0.95):
+        """Per-scalar mean, sd, HDI, MCSE, bulk/tail ESS and R-hat (pandas DataFrame)."""
+        return summarize(self.idata, var_names or self.check_vars, hdi_prob=hdi_prob)
+
+    def check(self, warn: bool = True) -> Diagnostics:
+        """Recompute the diagnostics (and warn about failures)."""
+        self.diagnostics = compute_diagnostics(self.idata, self.check_vars)
+        if warn:
+            self.diagnostics.warn(stacklevel=2)
+        return self.diagnostics
+
+    # ----------------------------------------------------------------- prediction
+    def predict(self, X_new, kind: str = "mean", hdi_prob: float | None = None, random_seed=None):
+        """Posterior predictions on new data.
+
+        Parameters
+        ----------
+        X_new : array-like (m, p) or DataFrame
+            Same features (and, for DataFrames, same column order) as in fitting.
+        kind : {"mean", "samples"}
+            "mean": posterior mean of ``mu = intercept + X_new beta``.
+            "samples": draws of a new observation ``y_new ~ N(mu, sigma**2)``,
+            shape (chains*draws, m).
+        hdi_prob : float, optional
+            With ``kind="mean"``, return a DataFrame with the mean and the HDIs
+            of ``mu`` (``mean_lower``, ``mean_upper``) and of ``y_new``
+            (``lower``, ``upper``) at this probability.
+        random_seed : int or Generator, optional
+            For the observation noise of ``y_new`` draws.
+        """
+        if kind not in ("mean", "samples"):
+            raise ValueError(f"kind must be 'mean' or 'samples', got {kind!r}")
+        Xn = check_X_new(X_new, self.design)
+        beta, intercept = self.draws("beta"), self.draws("intercept")
+        mu = intercept[:, None] + beta @ Xn.T
+        if kind == "mean" and hdi_prob is None:
+            return mu.mean(axis=0)
+        rng = np.random.default_rng(random_seed)
+        y_new = mu + self.draws("sigma")[:, None] * rng.standard_normal(mu.shape)
+        if kind == "samples":
+            return y_new
+        if not 0 < hdi_prob < 1:
+            raise ValueError(f"hdi_prob must be in (0, 1), got {hdi_prob}")
+        import pandas as pd
+
+        from .diagnostics import hdi
+
+        mu_hdi, y_hdi = hdi(mu, hdi_prob), hdi(y_new, hdi_prob)
+        index = getattr(X_new, "index", None)
+        return pd.DataFrame(
+            {
+                "mean": mu.mean(axis=0),
+                "mean_lower": mu_hdi[:, 0],
+                "mean_upper": mu_hdi[:, 1],
+                "lower": y_hdi[:, 0],
+                "upper": y_hdi[:, 1],
+            },
+            index=index,
+        )
+
+    def __repr__(self):
+        post = self.idata.posterior
+        return (
+            f"PosteriorFit(prior={self.prior!r}, sampler={self.sampler!r}, "
+            f"chains={post.sizes['chain']}, draws={post.sizes['draw']}, "
+            f"n={self.design.n}, p={self.design.p})"
+        )
