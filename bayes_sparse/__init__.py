@@ -18,7 +18,7 @@ from .diagnostics import DiagnosticWarning, Diagnostics
 from .model import build_model
 from .result import PosteriorFit
 from .sampling import compare_priors, fit
-from .priors import Gaussian, Horseshoe, Laplace
+from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "Laplace",
     "Gaussian",
     "Horseshoe",
+    "NoiseVariance",
     "build_model",
     "map_estimate",
     "MapResult",

@@ -18,7 +18,7 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["Laplace", "Gaussian", "Horseshoe", "Prior"]
+__all__ = ["Laplace", "Gaussian", "Horseshoe", "NoiseVariance", "Prior"]
 
 
 def _check_positive(name: str, value, *, allow_none: bool = True) -> None:
@@ -205,6 +205,13 @@ class Horseshoe:
     The density is unbounded at beta_j = 0, so the posterior has no finite MAP;
     :func:`bayes_sparse.map_estimate` refuses it.
 
+    With p >= n, the plain horseshoe and the default Jeffreys noise prior, the
+    marginal likelihood of tau becomes flat as tau -> infinity (the fit can
+    interpolate y while sigma -> 0), so the posterior of tau keeps the
+    half-Cauchy's heavy tail and chains make long excursions. Keep the slab
+    (the default), set ``expected_nonzero``, or use a proper noise prior
+    (``sigma=bs.NoiseVariance(...)``).
+
     Examples
     --------
     >>> import bayes_sparse as bs
@@ -239,6 +246,25 @@ class Horseshoe:
 
 
 Prior = Laplace | Gaussian | Horseshoe
+
+
+@dataclass(frozen=True)
+class NoiseVariance:
+    r"""A proper prior on the noise variance: ``sigma**2 ~ InverseGamma(shape, rate)``.
+
+    Density ``rate**shape / Gamma(shape) * x**(-shape-1) * exp(-rate / x)``.
+    Pass it as ``sigma=bs.NoiseVariance(...)``; the default ``sigma=None`` is
+    the improper Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2`` (the limit
+    shape, rate -> 0). Proper priors are needed for prior simulation
+    (simulation-based calibration, Geweke tests).
+    """
+
+    shape: float = 2.0
+    rate: float = 1.0
+
+    def __post_init__(self):
+        _check_positive("NoiseVariance shape", self.shape, allow_none=False)
+        _check_positive("NoiseVariance rate", self.rate, allow_none=False)
 
 
 def _sigma_for(prior, sigma):

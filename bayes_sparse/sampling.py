@@ -70,13 +70,16 @@ def fit(
     y : array-like (n,)
     prior : bs.Laplace, bs.Gaussian or bs.Horseshoe
     sampler : {"auto", "nuts", "gibbs"}
-        "auto" uses the dedicated Gibbs sampler where one exists and NUTS otherwise.
+        "auto" uses the dedicated Gibbs sampler where one exists (all three
+        priors with the Gaussian likelihood) and NUTS otherwise. Both target
+        the same posterior (tested against each other).
     draws, tune, chains : int
         Kept draws per chain, warm-up iterations per chain, number of chains.
     random_seed : int, optional
         Same seed, same draws.
-    sigma : float or None
-        Fixed noise sd, or None for the Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2``.
+    sigma : float, bs.NoiseVariance or None
+        Fixed noise sd, ``sigma**2 ~ InverseGamma(shape, rate)``, or None for
+        the Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2``.
     standardize : bool, default True
         Prior on coefficients of standardized columns; results on the original scale.
     progressbar : bool
@@ -124,7 +127,8 @@ def fit(
             progressbar=progressbar, target_accept=target_accept or default_target_accept(prior),
             nuts_sampler=nuts_sampler, cores=cores,
         )
-    result = PosteriorFit(idata=idata, prior=prior, sampler=chosen, design=design, sigma_fixed=sigma)
+    fixed = sigma if isinstance(sigma, float) else None
+    result = PosteriorFit(idata=idata, prior=prior, sampler=chosen, design=design, sigma_fixed=fixed)
     if posterior_predictive:
         _add_posterior_predictive(result, random_seed)
     result.check(warn=True)

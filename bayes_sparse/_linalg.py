@@ -1,0 +1,186 @@
+"""Gaussian linear-model algebra shared by the Gibbs kernels.
+
+For the conditionally Gaussian model ``y_c = Z beta + e``, ``e ~ N(0, sigma**2 I)``,
+``beta ~ N(0, sigma**2 diag(g))`` (g is the prior variance in units of sigma**2):
+
+* the posterior of beta given sigma**2 is ``N(m, sigma**2 S)`` with
+  ``S = (Z'Z + diag(1/g))**-1`` and ``m = S Z' y_c``;
+* with beta integrated out, ``y_c ~ N(0, sigma**2 M)``, ``M = I_n + Z diag(g) Z'``.
+
+Both use one factorisation: of the p x p matrix ``B = I_p + G Z'Z G`` with
+``G = diag(sqrt(g))`` when n >= p (Rue 2001; never worse conditioned than I),
+or of the n x n matrix ``M`` when p > n (Bhattacharya, Chakraborty & Mallick
+2016), so no p x p matrix is ever formed when p > n. ``|M| = |B|`` (Sylvester).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg import blas
+
+__all__ = ["LinearData", "GaussianFactor", "factorize"]
+
+
+@dataclass(frozen=True)
+class LinearData:
+    """Centred design and response with the products every sweep reuses."""
+
+    Z: np.ndarray
+    yc: np.ndarray
+    Zty: np.ndarray
+    yty: float
+    ZtZ: np.ndarray | None  # only when n >= p
+    col_norm2: np.ndarray  # ||z_j||^2 (>= tiny)
+
+    @classmethod
+    def from_arrays(cls, Z, yc):
+        Z = np.ascontiguousarray(Z, dtype=float)
+        yc = np.ascontiguousarray(yc, dtype=float)
+        n, p = Z.shape
+        col_norm2 = np.maximum(np.einsum("ij,ij->j", Z, Z), 1e-300)
+        return cls(Z=Z, yc=yc, Zty=Z.T @ yc, yty=float(yc @ yc), ZtZ=Z.T @ Z if n >= p else None, col_norm2=col_norm2)
+
+    @property
+    def n(self) -> int:
+        return self.Z.shape[0]
+
+    @property
+    def p(self) -> int:
+        return self.Z.shape[1]
+
+    @property
+    def wide(self) -> bool:
+        return self.ZtZ is None
+
+
+def _gram_rows(A):
+    """A A' by BLAS's symmetric rank-k update; only the lower triangle is filled,
+    which is all that Cholesky (lower) and eigh (lower) read."""
+    return blas.dsyrk(1.0, A, lower=1)
+
+
+@dataclass(frozen=True)
+class GaussianFactor:
+    """Factorisation of the model for one value of the scaled prior variances g."""
+
+    data: LinearData
+    g: np.ndarray
+    chol: np.ndarray  # lower Cholesky factor of B (n >= p) or of M (p > n)
+    logdet: float  # log |M| = log |B|
+    quad: float  # y_c' M^-1 y_c
+    _aux: np.ndarray  # B^-1 G Z'y (n >= p) or M^-1 y_c (p > n)
+
+    def draw_beta(self, rng, sigma2: float) -> np.ndarray:
+        """One draw of beta ~ N(m, sigma**2 S)."""
+        d = self.data
+        sigma = np.sqrt(sigma2)
+        if not d.wide:
+            # beta = G (B^-1 G Z'y + sigma L^-T z)   (Rue 2001, scaled by G)
+            z = rng.standard_normal(d.p)
+            u = linalg.solve_triangular(self.chol, z, lower=True, trans="T")
+            return np.sqrt(self.g) * (self._aux + sigma * u)
+        # Bhattacharya et al. 2016 with Phi = Z / sigma, D = sigma^2 g:
+        # u ~ N(0, D); v = Phi u + delta; w = M^-1 (y/sigma - v); beta = u + D Phi' w
+        u = sigma * np.sqrt(self.g) * rng.standard_normal(d.p)
+        v = d.Z @ u / sigma + rng.standard_normal(d.n)
+        w = linalg.cho_solve((self.chol, True), d.yc / sigma - v)
+        return u + sigma * self.g * (d.Z.T @ w)
+
+    def mean_beta(self) -> np.ndarray:
+        """Posterior mean m = S Z' y_c (does not depend on sigma)."""
+        d = self.data
+        if not d.wide:
+            return np.sqrt(self.g) * self._aux
+        return self.g * (d.Z.T @ self._aux)
+
+
+#: Prior variances (in units of sigma^2) are kept within [G_FLOOR, G_CAP] times
+#: 1 / ||z_j||^2. Above the cap a coefficient is unpenalised to 1e-10 relative
+#: precision, while M = I + Z g Z' would lose its identity part to rounding;
+#: below the floor it is zero to 1e-150, while smaller values make subnormal
+#: products that slow BLAS down by orders of magnitude.
+G_CAP = 1e10
+G_FLOOR = 1e-150
+
+
+def _cap(data: LinearData, g):
+    g = np.asarray(g, dtype=float)
+    return np.clip(g, G_FLOOR / data.col_norm2, G_CAP / data.col_norm2)
+
+
+def factorize(data: LinearData, g) -> GaussianFactor:
+    """Factorise for scaled prior variances ``g`` (length p, positive)."""
+    g = _cap(data, g)
+    if not data.wide:
+        sg = np.sqrt(g)
+        B = data.ZtZ * np.outer(sg, sg)
+        B[np.diag_indices_from(B)] += 1.0
+        L = linalg.cholesky(B, lower=True, check_finite=False)
+        b = sg * data.Zty
+        t = linalg.solve_triangular(L, b, lower=True, check_finite=False)
+        aux = linalg.solve_triangular(L, t, lower=True, trans="T", check_finite=False)
+        quad = data.yty - t @ t
+    else:
+        M = _gram_rows(data.Z * np.sqrt(g))
+        M[np.diag_indices_from(M)] += 1.0
+        L = linalg.cholesky(M, lower=True, check_finite=False)
+        aux = linalg.cho_solve((L, True), data.yc, check_finite=False)
+        quad = float(data.yc @ aux)
+    logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
+    return GaussianFactor(data=data, g=g, chol=L, logdet=logdet, quad=max(float(quad), 1e-300), _aux=aux)
+
+
+class SpectralScale:
+    """The model at prior variances ``g = t h`` for any scalar t, from one eigendecomposition.
+
+    ``log|M(t)|`` and ``y_c' M(t)^-1 y_c`` (``M(t) = I + t Z diag(h) Z'``) cost
+    O(min(n, p)) per evaluation: one eigendecomposition of ``Z diag(h) Z'``
+    (p > n) or of ``H Z'Z H`` with ``H = diag(sqrt(h))`` (n >= p) serves every t.
+    This is what updates the horseshoe's global scale from its exact marginal
+    cheaply; :meth:`draw_beta` then draws beta at the chosen t without another
+    factorisation.
+    """
+
+    def __init__(self, data: LinearData, h):
+        h = _cap(data, h)
+        self.data, self.h = data, h
+        self.wide = data.wide
+        if data.wide:
+            K = _gram_rows(data.Z * np.sqrt(h))
+            r = data.yc
+        else:
+            sh = np.sqrt(h)
+            K = data.ZtZ * np.outer(sh, sh)
+            r = sh * data.Zty
+        e, self.U = linalg.eigh(K, lower=True, check_finite=False, driver="evd")  # divide & conquer: faster than evr
+        self.e = np.maximum(e, 0.0)
+        self.r = self.U.T @ r
+        self.r2 = self.r**2
+
+    def logdet(self, t: float) -> float:
+        return float(np.sum(np.log1p(t * self.e)))
+
+    def quad(self, t: float) -> float:
+        if self.wide:
+            return float(np.sum(self.r2 / (1.0 + t * self.e)))
+        # Woodbury: y'y - t r' (I + t K)^-1 r
+        return max(self.data.yty - t * float(np.sum(self.r2 / (1.0 + t * self.e))), 1e-300)
+
+    def draw_beta(self, rng, sigma2: float, t: float) -> np.ndarray:
+        """beta ~ N(m, sigma**2 S) at g = t h (same law as :meth:`GaussianFactor.draw_beta`)."""
+        d, sigma = self.data, np.sqrt(sigma2)
+        w = 1.0 + t * self.e
+        g = _cap(d, t * self.h)
+        if not d.wide:
+            # B = I + t K = U diag(w) U'; U diag(w^-1/2) z has covariance B^-1
+            sg = np.sqrt(g)
+            mean = self.U @ (np.sqrt(t) * self.r / w)  # B^-1 sqrt(g) Z'y, with sqrt(g) = sqrt(t) sqrt(h)
+            noise = self.U @ (rng.standard_normal(d.p) / np.sqrt(w))
+            return sg * (mean + sigma * noise)
+        u = sigma * np.sqrt(g) * rng.standard_normal(d.p)
+        v = d.Z @ u / sigma + rng.standard_normal(d.n)
+        x = self.U @ ((self.U.T @ (d.yc / sigma - v)) / w)  # M^-1 (y/sigma - v)
+        return u + sigma * g * (d.Z.T @ x)

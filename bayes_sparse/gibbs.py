@@ -1,0 +1,514 @@
+"""Dedicated Gibbs samplers for the Gaussian-likelihood models.
+
+Kernels are pure functions ``kernel(rng, state, data, spec, noise, adapt) ->
+(state, info)``: state in, state out, explicit ``numpy.random.Generator``.
+They work on the centred design ``Z`` and response ``y_c``; the flat-prior
+intercept is integrated out by centring, which leaves ``n' = n - 1`` degrees
+of freedom for sigma (ALGORITHMS.md), and is drawn afterwards from
+``intercept_c | rest ~ N(0, sigma**2 / n)``.
+
+Noise: fixed sigma, ``sigma**2 ~ InverseGamma(a0, b0)`` (:class:`NoiseVariance`),
+or the Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2`` (a0 = b0 = 0).
+
+* **Laplace** (Park & Casella 2008): ``beta_j | sigma, t_j ~ N(0, sigma**2 t_j)``
+  (conditional) or ``N(0, t_j)`` (unconditional), ``t_j ~ Exp(rate lam**2 / 2)``;
+  ``1/t_j`` is inverse-Gaussian; ``lam**2 ~ Gamma(r, delta)`` when it has a hyperprior.
+* **Gaussian**: conjugate, with ``scale**2 ~ InverseGamma`` when it has a hyperprior.
+* **Horseshoe** (Makalic & Schmidt 2016 auxiliary variables for the plain
+  horseshoe; slice steps for the regularized one's local scales and slab) with
+  the blocked global update of Johndrow, Orenstein & Bhattacharya (2020):
+  ``tau`` is updated from its marginal with beta and sigma**2 integrated out,
+  then sigma**2 and beta are drawn from their exact conditionals.
+
+For conditional priors (prior variance proportional to sigma**2) sigma**2 is
+drawn with beta integrated out, ``sigma**2 | t, y ~ IG(a0 + n'/2, b0 + y' M^-1 y / 2)``,
+followed by ``beta | sigma**2``: a joint draw that mixes better than the
+one-at-a-time conditionals and targets the same posterior.
+
+The Gaussian draw of beta uses the p x p Cholesky when n >= p and the
+Bhattacharya et al. (2016) algorithm when p > n (:mod:`bayes_sparse._linalg`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ._linalg import LinearData, SpectralScale, factorize
+from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
+
+__all__ = [
+    "NoiseSpec",
+    "LaplaceState",
+    "GaussianState",
+    "HorseshoeState",
+    "laplace_kernel",
+    "gaussian_kernel",
+    "horseshoe_kernel",
+    "init_state",
+    "kernel_for",
+    "run_chain",
+    "sample_gibbs",
+    "supports",
+]
+
+
+# ----------------------------------------------------------------------------- specs
+@dataclass(frozen=True)
+class NoiseSpec:
+    """Noise model: ``fixed`` sd, or ``sigma**2 ~ IG(shape, rate)`` (0, 0 = Jeffreys)."""
+
+    fixed: float | None = None
+    shape: float = 0.0
+    rate: float = 0.0
+
+    @classmethod
+    def from_sigma(cls, sigma):
+        if sigma is None:
+            return cls()
+        if isinstance(sigma, NoiseVariance):
+            return cls(shape=float(sigma.shape), rate=float(sigma.rate))
+        return cls(fixed=float(sigma))
+
+
+def supports(prior) -> bool:
+    """Whether a dedicated Gibbs sampler exists for ``prior`` (Gaussian likelihood)."""
+    return isinstance(prior, (Laplace, Gaussian, Horseshoe))
+
+
+def _inv_gamma(rng, shape, rate):
+    """Draw from IG(shape, rate) (density ∝ x^(-shape-1) exp(-rate/x)), one per rate entry."""
+    shape_out = np.broadcast_shapes(np.shape(shape), np.shape(rate))
+    draw = rate / rng.gamma(shape, size=shape_out)
+    return float(draw) if draw.ndim == 0 else draw
+
+
+def _draw_sigma2(rng, quad, data, noise):
+    """sigma**2 | prior variances, y with beta integrated (conditional priors only):
+    IG(a0 + n'/2, b0 + y' M^-1 y / 2)."""
+    if noise.fixed is not None:
+        return noise.fixed**2
+    return _inv_gamma(rng, noise.shape + 0.5 * (data.n - 1), noise.rate + 0.5 * quad)
+
+
+def _draw_sigma2_given_beta(rng, beta, data, noise, extra_shape=0.0, extra_rate=0.0):
+    """sigma**2 | beta, y: IG(a0 + n'/2 + extra_shape, b0 + RSS/2 + extra_rate)."""
+    if noise.fixed is not None:
+        return noise.fixed**2
+    r = data.yc - data.Z @ beta
+    return _inv_gamma(rng, noise.shape + 0.5 * (data.n - 1) + extra_shape, noise.rate + 0.5 * (r @ r) + extra_rate)
+
+
+# ----------------------------------------------------------------------------- Laplace
+class LaplaceState(NamedTuple):
+    beta: np.ndarray
+    sigma2: float
+    t: np.ndarray  # mixing variances: tau_j^2 (conditional, in units of sigma^2) or s_j
+    lam2: float
+
+
+def laplace_kernel(rng, state: LaplaceState, data: LinearData, spec: Laplace, noise: NoiseSpec, adapt=False):
+    """One Park & Casella sweep (conditional or unconditional form)."""
+    p = data.p
+    lam2 = state.lam2
+    if spec.conditional:
+        factor = factorize(data, state.t)
+        sigma2 = _draw_sigma2(rng, factor.quad, data, noise)
+        beta = factor.draw_beta(rng, sigma2)
+        scale_sq = lam2 * sigma2  # 1/tau_j^2 ~ InvGauss(sqrt(lam^2 sigma^2 / beta_j^2), lam^2)
+    else:
+        sigma2 = _draw_sigma2_given_beta(rng, state.beta, data, noise)
+        beta = factorize(data, state.t / sigma2).draw_beta(rng, sigma2)
+        scale_sq = lam2  # 1/s_j ~ InvGauss(lam / |beta_j|, lam^2)
+    t = draw_laplace_mixing(rng, beta, scale_sq, lam2)
+    if spec.has_hyperprior:
+        lam2 = rng.gamma(spec.lam_shape + p, 1.0 / (spec.lam_rate + 0.5 * t.sum()))
+    return LaplaceState(beta, float(sigma2), t, float(lam2)), {}
+
+
+def draw_laplace_mixing(rng, beta, scale_sq, lam2):
+    """Mixing variances t_j given beta_j: ``1/t_j ~ InvGauss(sqrt(scale_sq / beta_j^2), lam2)``.
+
+    ``scale_sq = lam^2 sigma^2`` for the conditional prior (t_j = tau_j^2),
+    ``lam^2`` for the unconditional one (t_j = s_j).
+    """
+    b2 = np.maximum(beta * beta, 1e-300)
+    return 1.0 / rng.wald(np.sqrt(scale_sq / b2), lam2)
+
+
+# ----------------------------------------------------------------------------- Gaussian
+class GaussianState(NamedTuple):
+    beta: np.ndarray
+    sigma2: float
+    scale2: float
+
+
+def gaussian_kernel(rng, state: GaussianState, data: LinearData, spec: Gaussian, noise: NoiseSpec, adapt=False):
+    """Conjugate sweep: (sigma**2, beta) jointly (conditional) or in turn, then scale**2."""
+    p = data.p
+    s2 = state.scale2
+    if spec.conditional:
+        factor = factorize(data, np.full(p, s2))
+        sigma2 = _draw_sigma2(rng, factor.quad, data, noise)
+        beta = factor.draw_beta(rng, sigma2)
+        ss = beta @ beta / sigma2
+    else:
+        sigma2 = _draw_sigma2_given_beta(rng, state.beta, data, noise)
+        beta = factorize(data, np.full(p, s2 / sigma2)).draw_beta(rng, sigma2)
+        ss = beta @ beta
+    if spec.has_hyperprior:
+        s2 = _inv_gamma(rng, spec.scale_shape + 0.5 * p, spec.scale_rate + 0.5 * ss)
+    return GaussianState(beta, float(sigma2), float(s2)), {}
+
+
+# ----------------------------------------------------------------------------- horseshoe
+class HorseshoeState(NamedTuple):
+    beta: np.ndarray
+    sigma2: float
+    lam2: np.ndarray  # local scales squared
+    nu: np.ndarray  # Makalic & Schmidt auxiliaries (plain horseshoe)
+    tau2: float
+    c2: float  # slab variance (regularized), nan otherwise
+    tau2_ref: float  # reference tau^2 of the regularized tau proposal; adapted in warm-up only
+
+
+def _lam_tilde2(lam2, tau2, c2):
+    """Regularized local variance c^2 lam^2 / (c^2 + tau^2 lam^2) (plain when c2 is nan)."""
+    if np.isnan(c2):
+        return lam2
+    return c2 * lam2 / (c2 + tau2 * lam2)
+
+
+def _log_prior_log_tau2(eta, tau0):
+    """log density of eta = log tau^2 when tau ~ HalfCauchy(0, tau0) (up to a constant)."""
+    return -np.log1p(np.exp(eta) / tau0**2) + 0.5 * eta
+
+
+def _log_marginal(logdet, quad, data, noise):
+    """log p(y_c | local scales, tau) with beta (and sigma**2, unless fixed) integrated."""
+    if noise.fixed is not None:
+        return -0.5 * logdet - 0.5 * quad / noise.fixed**2
+    return -0.5 * logdet - (noise.shape + 0.5 * (data.n - 1)) * np.log(noise.rate + 0.5 * quad)
+
+
+def _slice(rng, logf, x0, width=2.0, max_steps=32):
+    """Vectorised univariate slice sampler (stepping out + shrinkage; Neal 2003).
+
+    ``logf`` maps an array of positions to an array of log densities; each
+    coordinate is an independent univariate update.
+    """
+    x0 = np.asarray(x0, dtype=float)
+    level = logf(x0) - rng.exponential(size=x0.shape)
+    left = x0 - width * rng.uniform(size=x0.shape)
+    right = left + width
+    for _ in range(max_steps):
+        grow = logf(left) > level
+        if not grow.any():
+            break
+        left = np.where(grow, left - width, left)
+    for _ in range(max_steps):
+        grow = logf(right) > level
+        if not grow.any():
+            break
+        right = np.where(grow, right + width, right)
+    x = x0.copy()
+    todo = np.ones(x0.shape, dtype=bool)
+    for _ in range(200):
+        prop = left + (right - left) * rng.uniform(size=x0.shape)
+        ok = todo & (logf(prop) > level)
+        x = np.where(ok, prop, x)
+        todo &= ~ok
+        if not todo.any():
+            break
+        shrink_left = todo & (prop < x0)
+        left = np.where(shrink_left, prop, left)
+        right = np.where(todo & ~shrink_left, prop, right)
+    return x
+
+
+def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "HorseshoeSpec", noise: NoiseSpec, adapt=False):
+    """One sweep: local scales | beta; tau | omega; (tau, sigma**2, beta) blocked.
+
+    ``adapt=True`` (warm-up only) moves the reference tau of the regularized
+    horseshoe's tau proposal to the current tau after the update.
+    """
+    beta, sigma2, tau2, c2 = state.beta, state.sigma2, state.tau2, state.c2
+    b2 = beta * beta
+    info = {}
+    # 1. local scales (and slab) given beta, sigma^2, tau^2
+    if not spec.regularized:
+        lam2, nu = draw_local_plain(rng, b2, sigma2, tau2, state.nu)
+    else:
+        nu = state.nu
+        lam2 = draw_local_regularized(rng, state.lam2, b2, sigma2, tau2, c2)
+        c2 = draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec)
+    # 2. interweaving move: tau^2 with omega_j = tau^2 lam_j^2 held fixed. The
+    # likelihood depends on (tau, lam) only through omega, so this is a cheap
+    # prior-only update; it breaks the tau <-> lam coupling that the marginal
+    # update leaves (ancillarity-sufficiency interweaving, Yu & Meng 2011).
+    lam2, tau2 = rescale_global(rng, lam2, tau2, spec.tau0)
+    if not spec.regularized:
+        nu = _inv_gamma(rng, 1.0, 1.0 + 1.0 / lam2)  # keep nu | lam exact
+    # 3. (tau, sigma^2, beta) | local scales: tau from its marginal, then exact draws
+    if not spec.regularized:
+        tau2, sigma2, beta = draw_global_plain(rng, data, lam2, tau2, spec.tau0, noise)
+    else:
+        tau2, sigma2, beta, info["tau_accept"] = draw_global_regularized(
+            rng, data, lam2, tau2, c2, spec.tau0, noise, state.tau2_ref
+        )
+    tau2_ref = tau2 if adapt else state.tau2_ref
+    return HorseshoeState(beta, float(sigma2), lam2, nu, float(tau2), float(c2), float(tau2_ref)), info
+
+
+def draw_local_plain(rng, b2, sigma2, tau2, nu):
+    """Makalic & Schmidt (2016): lam_j^2 | nu_j, beta ~ IG(1, 1/nu_j + beta_j^2 / (2 tau^2 sigma^2)),
+    then nu_j | lam_j^2 ~ IG(1, 1 + 1/lam_j^2)."""
+    lam2 = _inv_gamma(rng, 1.0, 1.0 / nu + b2 / (2.0 * tau2 * sigma2))
+    return lam2, _inv_gamma(rng, 1.0, 1.0 + 1.0 / lam2)
+
+
+def draw_local_regularized(rng, lam2, b2, sigma2, tau2, c2):
+    """Slice update of each log lam_j from
+    ``N(beta_j | 0, sigma^2 tau^2 lamt_j^2) C+(lam_j | 0, 1)`` (vectorised over j)."""
+
+    def log_local(eta):
+        l2 = np.exp(2.0 * eta)
+        v = sigma2 * tau2 * _lam_tilde2(l2, tau2, c2)
+        return -0.5 * np.log(v) - b2 / (2.0 * v) - np.log1p(l2) + eta
+
+    return np.exp(2.0 * _slice(rng, log_local, 0.5 * np.log(lam2)))
+
+
+def draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec):
+    """Slice update of log c^2 from ``prod_j N(beta_j | 0, sigma^2 tau^2 lamt_j^2) IG(c^2 | nu/2, nu s^2/2)``."""
+    a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+
+    def log_slab(zeta):
+        c = np.exp(zeta[0])
+        v = sigma2 * tau2 * _lam_tilde2(lam2, tau2, c)
+        return np.array([np.sum(-0.5 * np.log(v) - b2 / (2.0 * v)) - a * zeta[0] - b / c])
+
+    return float(np.exp(_slice(rng, log_slab, np.array([math.log(c2)]))[0]))
+
+
+def log_tau2_marginal(spectral, data, noise, tau0):
+    """log p(eta = log tau^2 | local scales, y), beta and sigma^2 integrated, from a SpectralScale."""
+
+    def logf(eta):
+        t = float(np.exp(eta[0]))
+        lm = _log_marginal(spectral.logdet(t), spectral.quad(t), data, noise)
+        return np.array([lm + _log_prior_log_tau2(eta[0], tau0)])
+
+    return logf
+
+
+def draw_global_plain(rng, data, lam2, tau2, tau0, noise):
+    """Plain horseshoe: exact slice update of tau^2 from its marginal, then sigma^2 and beta."""
+    spectral = SpectralScale(data, lam2)
+    logf = log_tau2_marginal(spectral, data, noise, tau0)
+    tau2 = float(np.exp(_slice(rng, logf, np.array([math.log(tau2)]))[0]))
+    sigma2 = _draw_sigma2(rng, spectral.quad(tau2), data, noise)
+    return tau2, sigma2, spectral.draw_beta(rng, sigma2, tau2)
+
+
+def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, tau2_ref):
+    """Regularized horseshoe: tau^2 by Metropolis-Hastings, then sigma^2 and beta.
+
+    The exact marginal pi(tau^2) needs a new O(n^2 p) factorisation for every
+    tau because lamt depends on tau. The proposal is therefore a slice move on
+    a surrogate q: the marginal with lamt frozen at a reference ``tau2_ref``
+    (O(n) per evaluation after one eigendecomposition). ``tau2_ref`` must not
+    depend on the current tau (it is fixed after warm-up), so q is a fixed
+    density and its slice kernel is q-reversible; such a proposal is accepted
+    with probability ``min(1, pi(t1) q(t0) / (pi(t0) q(t1)))``.
+    """
+    spectral = SpectralScale(data, _lam_tilde2(lam2, tau2_ref, c2))
+    log_q = log_tau2_marginal(spectral, data, noise, tau0)
+    eta0 = math.log(tau2)
+    eta1 = float(_slice(rng, log_q, np.array([eta0]))[0])
+    t1 = math.exp(eta1)
+    cur = factorize(data, tau2 * _lam_tilde2(lam2, tau2, c2))
+    prop = factorize(data, t1 * _lam_tilde2(lam2, t1, c2))
+    log_ratio = (
+        _log_marginal(prop.logdet, prop.quad, data, noise) + _log_prior_log_tau2(eta1, tau0)
+        - _log_marginal(cur.logdet, cur.quad, data, noise) - _log_prior_log_tau2(eta0, tau0)
+        + log_q(np.array([eta0]))[0] - log_q(np.array([eta1]))[0]
+    )
+    accept_prob = math.exp(min(0.0, log_ratio))
+    if rng.uniform() < accept_prob:
+        tau2, factor = t1, prop
+    else:
+        factor = cur
+    sigma2 = _draw_sigma2(rng, factor.quad, data, noise)
+    return tau2, sigma2, factor.draw_beta(rng, sigma2), accept_prob
+
+
+def rescale_global(rng, lam2, tau2, tau0):
+    """Draw tau^2 | omega = tau^2 lam^2 (lam_j ~ C+(0, 1), tau ~ C+(0, tau0)).
+
+    With lam_j = sqrt(omega_j) / tau the density of eta = log tau^2 is
+    ``p_tau(tau) tau/2 * tau^-p * prod_j 1 / (1 + omega_j / tau^2)``.
+    """
+    omega = tau2 * lam2
+    p = omega.size
+
+    def logf(eta):
+        e = eta[0]
+        return np.array([_log_prior_log_tau2(e, tau0) - 0.5 * p * e - np.sum(np.log1p(omega * math.exp(-e)))])
+
+    new_tau2 = float(np.exp(_slice(rng, logf, np.array([math.log(tau2)]))[0]))
+    return omega / new_tau2, new_tau2
+
+
+@dataclass(frozen=True)
+class HorseshoeSpec:
+    """The horseshoe prior with its data-dependent tau0 resolved."""
+
+    tau0: float
+    slab_scale: float | None
+    slab_df: float
+
+    @property
+    def regularized(self) -> bool:
+        return self.slab_scale is not None
+
+    @classmethod
+    def from_prior(cls, prior: Horseshoe, n: int, p: int):
+        return cls(tau0=prior.global_scale(n, p), slab_scale=prior.slab_scale, slab_df=prior.slab_df)
+
+
+# ----------------------------------------------------------------------------- dispatch
+def kernel_for(spec):
+    if isinstance(spec, Laplace):
+        return laplace_kernel
+    if isinstance(spec, Gaussian):
+        return gaussian_kernel
+    if isinstance(spec, HorseshoeSpec):
+        return horseshoe_kernel
+    raise TypeError(f"no Gibbs kernel for {type(spec).__name__}")
+
+
+def resolve_spec(prior, n, p):
+    """Prior specification as the kernels use it (horseshoe: tau0 resolved)."""
+    if isinstance(prior, Horseshoe):
+        return HorseshoeSpec.from_prior(prior, n, p)
+    return prior
+
+
+def init_state(rng, spec, data: LinearData, noise: NoiseSpec):
+    """A dispersed starting point (so that R-hat can detect non-convergence)."""
+    p = data.p
+    sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
+    beta = np.zeros(p)
+    if isinstance(spec, Laplace):
+        lam2 = spec.rate**2 if not spec.has_hyperprior else spec.lam_shape / spec.lam_rate * rng.uniform(0.5, 2.0)
+        t = rng.exponential(2.0 / lam2, size=p)
+        return LaplaceState(beta, float(sigma2), t, float(lam2))
+    if isinstance(spec, Gaussian):
+        s2 = spec.scale**2 if not spec.has_hyperprior else spec.scale_rate / spec.scale_shape * rng.uniform(0.5, 2.0)
+        return GaussianState(beta, float(sigma2), float(s2))
+    lam2 = np.exp(rng.uniform(-1.0, 1.0, size=p))
+    tau2 = spec.tau0**2 * float(np.exp(rng.uniform(-1.0, 1.0)))
+    c2 = spec.slab_scale**2 if spec.regularized else np.nan
+    return HorseshoeState(beta, float(sigma2), lam2, np.ones(p), tau2, c2, tau2)
+
+
+# ----------------------------------------------------------------------------- chains
+def _record_names(spec):
+    if isinstance(spec, Laplace):
+        return ("lam", "lam2") if spec.has_hyperprior else ()
+    if isinstance(spec, Gaussian):
+        return ("scale", "scale2") if spec.has_hyperprior else ()
+    return ("tau", "lam", "c2") if spec.regularized else ("tau", "lam")
+
+
+def _hyper_values(state, spec):
+    if isinstance(spec, Laplace):
+        return {"lam": math.sqrt(state.lam2), "lam2": state.lam2}
+    if isinstance(spec, Gaussian):
+        return {"scale": math.sqrt(state.scale2), "scale2": state.scale2}
+    return {"tau": math.sqrt(state.tau2), "lam": np.sqrt(state.lam2), "c2": state.c2}
+
+
+def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progress=None, chain: int = 0):
+    """Run one chain; return a dict of arrays with a leading draw axis.
+
+    ``beta`` (model scale), ``sigma``, ``intercept_c`` and the hyperparameters
+    named by the prior; ``tau_accept`` for the regularized horseshoe.
+    """
+    rng = np.random.default_rng(seed)
+    data = LinearData.from_arrays(Z, yc)
+    kernel = kernel_for(spec)
+    state = init_state(rng, spec, data, noise)
+    n, p = data.n, data.p
+    out = {"beta": np.empty((draws, p)), "sigma": np.empty(draws), "intercept_c": np.empty(draws)}
+    for name in _record_names(spec):
+        out[name] = np.empty((draws, p)) if name == "lam" else np.empty(draws)
+    stats = {}
+    report_every = max(1, (tune + draws) // 100)
+    for it in range(tune + draws):
+        state, info = kernel(rng, state, data, spec, noise, adapt=it < tune)
+        if it >= tune:
+            k = it - tune
+            out["beta"][k] = state.beta
+            out["sigma"][k] = math.sqrt(state.sigma2)
+            # the flat-prior intercept (centred scale): N(mean residual = 0, sigma^2 / n)
+            out["intercept_c"][k] = math.sqrt(state.sigma2 / n) * rng.standard_normal()
+            hyper = _hyper_values(state, spec)
+            for name in _record_names(spec):
+                out[name][k] = hyper[name]
+            for key, val in info.items():
+                stats.setdefault(key, np.empty(draws))[k] = val
+        if progress is not None and ((it + 1) % report_every == 0 or it + 1 == tune + draws):
+            progress.put((chain, it + 1))
+    out.update({f"stat:{k}": v for k, v in stats.items()})
+    return out
+
+
+def _run_chain_job(args):
+    """Process-pool entry point: single-threaded BLAS so chains don't oversubscribe cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return run_chain(*args)
+    with threadpool_limits(1):
+        return run_chain(*args)
+
+
+def sample_gibbs(design, prior, *, sigma, draws, tune, chains, random_seed, progressbar=True, cores=None):
+    """Run the Gibbs chains for a validated design; return ArviZ InferenceData."""
+    from ._idata import gibbs_to_idata
+
+    spec = resolve_spec(prior, design.n, design.p)
+    noise = NoiseSpec.from_sigma(sigma)
+    seeds = np.random.SeedSequence(random_seed).spawn(chains)
+    cores = max(1, min(cores or os.cpu_count() or 1, chains))
+    jobs = [(spec, noise, design.Z, design.yc, draws, tune, seeds[c], None, c) for c in range(chains)]
+    results = _run_jobs(jobs, cores, progressbar, total=tune + draws)
+    return gibbs_to_idata(results, design, prior, spec, fixed_sigma=noise.fixed)
+
+
+def _run_jobs(jobs, cores, progressbar, total):
+    from ._progress import ChainProgress
+
+    with ChainProgress(len(jobs), total, enabled=progressbar, parallel=cores > 1) as progress:
+        jobs = [job[:7] + (progress.queue, job[8]) for job in jobs]
+        if cores == 1:
+            results = []
+            for job in jobs:
+                results.append(run_chain(*job))
+                progress.drain()
+            return results
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork (Linux) needs no `if __name__ == "__main__"` guard in user scripts, as PyMC
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=cores, mp_context=ctx) as pool:
+            futures = [pool.submit(_run_chain_job, job) for job in jobs]
+            progress.wait(futures)
+            return [f.result() for f in futures]
