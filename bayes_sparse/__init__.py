@@ -5,7 +5,7 @@ specifications; :func:`build_model` turns them into PyMC models and
 :func:`map_estimate` into the equivalent penalised fit with its certificate.
 """
 
-from . import datasets
+from . import datasets, plots, selection
 from .map import (
     MapResult,
     gaussian_from_alpha,
@@ -18,6 +18,7 @@ from .diagnostics import DiagnosticWarning, Diagnostics
 from .model import build_model
 from .result import PosteriorFit
 from .sampling import compare_priors, fit
+from .selection import compare_selection, selection_metrics
 from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
 
 __version__ = "0.1.0"
@@ -39,5 +40,9 @@ __all__ = [
     "compare_priors",
     "Diagnostics",
     "DiagnosticWarning",
+    "compare_selection",
+    "selection_metrics",
     "datasets",
+    "plots",
+    "selection",
 ]

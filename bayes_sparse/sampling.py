@@ -127,6 +127,10 @@ def fit(
             progressbar=progressbar, target_accept=target_accept or default_target_accept(prior),
             nuts_sampler=nuts_sampler, cores=cores,
         )
+    if isinstance(prior, Horseshoe):
+        from ._idata import add_shrinkage
+
+        add_shrinkage(idata, design)
     fixed = sigma if isinstance(sigma, float) else None
     result = PosteriorFit(idata=idata, prior=prior, sampler=chosen, design=design, sigma_fixed=fixed)
     if posterior_predictive:
