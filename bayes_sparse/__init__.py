@@ -6,6 +6,7 @@ specifications; :func:`build_model` turns them into PyMC models and
 """
 
 from . import datasets, plots, selection
+from .estimators import BayesianLassoRegressor, BayesianRidgeRegressor, HorseshoeRegressor
 from .map import (
     MapResult,
     gaussian_from_alpha,
@@ -40,6 +41,9 @@ __all__ = [
     "compare_priors",
     "Diagnostics",
     "DiagnosticWarning",
+    "BayesianLassoRegressor",
+    "BayesianRidgeRegressor",
+    "HorseshoeRegressor",
     "compare_selection",
     "selection_metrics",
     "datasets",

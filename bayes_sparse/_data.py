@@ -88,7 +88,7 @@ def check_X(X, *, name: str = "X"):
                     "encode it as numbers first"
                 )
             if pd.api.types.is_complex_dtype(dtype):
-                raise TypeError(f"{name} column '{col}' is complex; only real numbers are supported")
+                raise ValueError(f"Complex data not supported: {name} column '{col}' is complex")
         arr = X.to_numpy(dtype=float, na_value=np.nan)
     else:
         arr = np.asarray(X)
@@ -101,7 +101,7 @@ def check_X(X, *, name: str = "X"):
             raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D")
         names = tuple(f"x{j}" for j in range(arr.shape[1]))
         if np.iscomplexobj(arr):
-            raise TypeError(f"{name} is complex; only real numbers are supported")
+            raise ValueError(f"Complex data not supported: {name} is complex")
         if arr.dtype.kind not in "biuf":
             arr = _object_to_float(arr, names, name)
         arr = np.asarray(arr, dtype=float)
@@ -115,27 +115,22 @@ def check_X(X, *, name: str = "X"):
 
 
 def _object_to_float(arr, names, name):
+    """Object arrays of numbers are accepted column by column; strings are not."""
     out = np.empty(arr.shape, dtype=float)
     for j in range(arr.shape[1]):
-        try:
-            col = arr[:, j]
-            if any(isinstance(v, (str, bytes)) for v in col):
-                raise TypeError
-            if any(isinstance(v, complex) for v in col):
-                raise TypeError(f"{name} column '{names[j]}' is complex; only real numbers are supported")
-            out[:, j] = col.astype(float)
-        except TypeError as err:
-            if str(err):
-                raise
+        col = arr[:, j]
+        if any(isinstance(v, complex) for v in col):
+            raise ValueError(f"Complex data not supported: {name} column '{names[j]}' is complex")
+        bad_type = any(isinstance(v, (str, bytes)) for v in col)
+        if not bad_type:
+            try:
+                out[:, j] = col.astype(float)
+            except (TypeError, ValueError):
+                bad_type = True
+        if bad_type:
             raise TypeError(
-                f"{name} column '{names[j]}' is not numeric (dtype {arr.dtype}); "
-                "encode it as numbers first"
-            ) from None
-        except ValueError:
-            raise TypeError(
-                f"{name} column '{names[j]}' is not numeric (dtype {arr.dtype}); "
-                "encode it as numbers first"
-            ) from None
+                f"{name} column '{names[j]}' is not numeric (dtype {arr.dtype}); encode it as numbers first"
+            )
     return out
 
 
@@ -175,7 +170,7 @@ def check_y(y, n_samples: int | None = None):
     if arr.ndim != 1:
         raise ValueError(f"y must be 1-D (n_samples,), got shape {arr.shape}")
     if np.iscomplexobj(arr):
-        raise TypeError("y is complex; only real numbers are supported")
+        raise ValueError("Complex data not supported: y is complex")
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(float)
@@ -247,7 +242,9 @@ def prepare_data(X, y, *, standardize: bool = True) -> Design:
     ya = check_y(y, Xa.shape[0])
     n, p = Xa.shape
     if n < MIN_SAMPLES:
-        raise ValueError(f"need at least {MIN_SAMPLES} samples to fit an intercept and a noise scale, got {n}")
+        raise ValueError(
+            f"need at least {MIN_SAMPLES} samples to fit an intercept and a noise scale, got n_samples = {n}"
+        )
     y_mean = float(ya.mean())
     yc = ya - y_mean
     if not np.any(np.abs(yc) > 1e-12 * max(1.0, abs(y_mean))):
