@@ -17,6 +17,7 @@ from .map import (
 )
 from .diagnostics import DiagnosticWarning, Diagnostics
 from .model import build_model
+from .report import write_report
 from .result import PosteriorFit
 from .sampling import compare_priors, fit
 from .selection import compare_selection, selection_metrics
@@ -46,6 +47,7 @@ __all__ = [
     "HorseshoeRegressor",
     "compare_selection",
     "selection_metrics",
+    "write_report",
     "datasets",
     "plots",
     "selection",

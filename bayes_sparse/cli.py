@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -87,20 +91,185 @@ def demo(out=None) -> int:
     return 0
 
 
+PRIORS = {"laplace": "Laplace", "gaussian": "Gaussian", "horseshoe": "Horseshoe"}
+
+
+class CliError(Exception):
+    """A user error: reported as one line on stderr with exit code 2."""
+
+
+def _neutralize(value):
+    """Text cells starting with = + - @ are prefixed with ' so spreadsheets don't run them as formulas."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def safe_csv(df, path):
+    """Write a DataFrame to CSV with text cells (and the index) neutralised."""
+    out = df.copy()
+    out.index = [_neutralize(str(v)) for v in out.index]
+    out.columns = [_neutralize(str(c)) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(_neutralize)
+    out.to_csv(path)
+
+
+def read_csv_data(path, target):
+    """Load a CSV and split it into (X, y) with the library's checks, as one-line errors."""
+    import pandas as pd
+
+    from ._data import check_X, check_y
+
+    path = Path(path)
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    try:
+        df = pd.read_csv(path)
+    except Exception as err:  # noqa: BLE001 - any parse error becomes one clear line
+        raise CliError(f"cannot read {path} as CSV: {err}") from None
+    if target not in df.columns:
+        raise CliError(f"target column {target!r} not found in {path.name}; columns are: {', '.join(map(str, df.columns[:20]))}")
+    y, X = df[target], df.drop(columns=[target])
+    bad = [str(c) for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    if bad:
+        raise CliError(f"non-numeric columns (encode or drop them): {', '.join(bad)}")
+    if not pd.api.types.is_numeric_dtype(y):
+        raise CliError(f"target column {target!r} is not numeric")
+    try:
+        check_X(X)
+        check_y(y, len(X))
+    except (TypeError, ValueError) as err:
+        raise CliError(str(err).replace(" (first at row", " (first at data row")) from None
+    return X, y
+
+
+def _prior_from_name(name):
+    from . import priors
+
+    return getattr(priors, PRIORS[name])()
+
+
+def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
+    """Report, posterior NetCDF and CSV tables, written into a temporary folder
+    and moved into place only when complete (no half-written output)."""
+    import arviz as az
+
+    from .report import write_report
+    from .selection import compare_selection
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise CliError(f"output folder {out_dir} exists; use --force to replace it")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        write_report(result, tmp / "report.html", compare=compare, source=source)
+        az.to_netcdf(result.idata, tmp / "posterior.nc")
+        safe_csv(result.summary(), tmp / "summary.csv")
+        if compare:
+            table = compare_selection(result)
+            safe_csv(table, tmp / "selection.csv")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def fit_command(args) -> int:
+    from .sampling import fit
+
+    X, y = read_csv_data(args.data, args.target)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"output folder {out} exists; use --force to replace it")
+    try:
+        result = fit(X, y, _prior_from_name(args.prior), sampler=args.sampler, draws=args.draws, tune=args.tune,
+                     chains=args.chains, random_seed=args.seed, progressbar=not args.quiet)
+    except (TypeError, ValueError) as err:
+        raise CliError(str(err)) from None
+    write_outputs(result, out, force=args.force, source=Path(args.data).name)
+    print(f"wrote {out}/report.html, posterior.nc, summary.csv, selection.csv")
+    return 0
+
+
+def demo_command(args) -> int:
+    """The MAP table, then all three priors on diabetes with a report each."""
+    import time
+
+    from . import datasets
+    from .sampling import compare_priors, fit
+
+    demo()
+    out = Path(args.out) if args.out else Path(f"bayes-sparse-demo-{time.strftime('%Y%m%d-%H%M%S')}")
+    if out.exists() and not args.force:
+        raise CliError(f"output folder {out} exists; use --force to replace it")
+    X, y = datasets.load_diabetes()
+    results = {}
+    print("\nSampling the posterior under each prior (Gibbs samplers):")
+    for name in ("laplace", "gaussian", "horseshoe"):
+        results[name] = fit(X, y, _prior_from_name(name), sampler="gibbs", draws=args.draws, tune=500, chains=2,
+                            random_seed=args.seed, progressbar=not args.quiet)
+    table = compare_priors(results)
+    print("\nPSIS-LOO comparison of the three priors:")
+    print(table[["rank", "elpd_loo", "p_loo", "elpd_diff", "weight"]].to_string())
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if str(out.parent) else "."))
+    try:
+        for name, res in results.items():
+            write_outputs(res, tmp / name, source="diabetes (scikit-learn)")
+        safe_csv(table[["rank", "elpd_loo", "p_loo", "elpd_diff", "weight"]], tmp / "loo_comparison.csv")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    print(f"\nReports written to {out.resolve()}/<prior>/report.html")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayes-sparse", description="Bayesian sparse regression with honest uncertainty."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="MAP = penalised optimum on the built-in diabetes data")
+    d = sub.add_parser("demo", help="MAP = penalised optimum, then all three priors on the built-in diabetes data")
+    d.add_argument("--out", help="output folder (default: a new bayes-sparse-demo-<time> folder)")
+    d.add_argument("--draws", type=int, default=2000)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--force", action="store_true", help="replace an existing output folder")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    f = sub.add_parser("fit", help="fit a CSV file and write a report, the posterior and tables")
+    f.add_argument("data", help="CSV file with a header row")
+    f.add_argument("--target", required=True, help="name of the response column")
+    f.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe")
+    f.add_argument("--sampler", choices=["auto", "nuts", "gibbs"], default="auto")
+    f.add_argument("--draws", type=int, default=1000)
+    f.add_argument("--tune", type=int, default=1000)
+    f.add_argument("--chains", type=int, default=4)
+    f.add_argument("--seed", type=int, default=None)
+    f.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
+    f.add_argument("--force", action="store_true", help="replace an existing output folder")
+    f.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "demo":
-        return demo()
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    try:
+        if args.command == "demo":
+            return demo_command(args)
+        return fit_command(args)
+    except CliError as err:
+        print(f"bayes-sparse: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bayes-sparse: interrupted; nothing was written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,93 @@
+"""Command line `fit`: bad input gives one line and a non-zero exit; outputs are complete or absent."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayes_sparse as bs
+from bayes_sparse import cli
+
+FAST = ["--draws", "200", "--tune", "100", "--chains", "2", "--seed", "1", "--quiet"]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    X, y, _ = bs.datasets.make_sparse_regression(50, 4, 2, random_state=0, as_frame=True)
+    df = X.assign(target=y)
+    df = df.rename(columns={"x3": "=HYPERLINK(1)"})
+    path = tmp_path / "data.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _run(argv, capsys):
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_fit_writes_report_netcdf_csv(csv_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "laplace", "--out", str(out), *FAST], capsys)
+    assert code == 0, err
+    for name in ("report.html", "posterior.nc", "summary.csv", "selection.csv"):
+        assert (out / name).is_file()
+    import arviz as az
+
+    idata = az.from_netcdf(out / "posterior.nc")
+    assert idata.posterior["beta"].shape == (2, 200, 4)
+    sel = pd.read_csv(out / "selection.csv", index_col=0)
+    assert "'=HYPERLINK(1)" in sel.index  # formula neutralised
+    assert not any(str(i).startswith("=") for i in sel.index)
+
+
+@pytest.mark.parametrize(
+    "mutate, args, message",
+    [
+        (None, ["--target", "nope"], "target column 'nope' not found"),
+        (lambda df: df.assign(city=["a"] * len(df)), ["--target", "target"], "non-numeric columns .*: city"),
+        (lambda df: df.assign(x0=[np.nan] + list(df["x0"][1:])), ["--target", "target"], "X contains NaN in column 'x0' .first at data row 0."),
+    ],
+)
+def test_bad_input_one_line(csv_file, tmp_path, capsys, mutate, args, message):
+    if mutate is not None:
+        df = mutate(pd.read_csv(csv_file))
+        df.to_csv(csv_file, index=False)
+    code, _, err = _run(["fit", str(csv_file), *args, "--out", str(tmp_path / "o"), *FAST], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("bayes-sparse: error: ")
+    import re
+
+    assert re.search(message, err), err
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = _run(["fit", str(tmp_path / "none.csv"), "--target", "y", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "no such file" in err
+
+
+def test_existing_output_needs_force(csv_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(out), *FAST], capsys)
+    assert code == 2 and "exists; use --force" in err
+    assert (out / "keep.txt").read_text() == "mine"
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), "--force", *FAST], capsys)
+    assert code == 0, err
+    assert (out / "report.html").exists() and not (out / "keep.txt").exists()
+
+
+def test_interrupt_midway_leaves_nothing(csv_file, tmp_path, capsys, monkeypatch):
+    from bayes_sparse import report
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "_ppc_section", interrupted)
+    out = tmp_path / "out"
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(out), *FAST], capsys)
+    assert code == 130 and "nothing was written" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
