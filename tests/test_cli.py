@@ -23,6 +23,14 @@ def test_demo_prints_map_beside_lasso_with_certificate():
     assert diff < 1e-8
 
 
-def test_main_dispatches_demo(capsys):
-    assert main(["demo"]) == 0
-    assert "diabetes data, n=442, p=10" in capsys.readouterr().out
+def test_demo_command_writes_three_reports(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default output folder is created in the working directory
+    assert main(["demo", "--draws", "300", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "diabetes data, n=442, p=10" in out and "PSIS-LOO comparison" in out
+    (folder,) = list(tmp_path.glob("bayes-sparse-demo-*"))
+    for prior in ("laplace", "gaussian", "horseshoe"):
+        assert (folder / prior / "report.html").is_file() and (folder / prior / "posterior.nc").is_file()
+    assert str(folder.resolve()) in out
+    assert main(["demo", "--out", str(folder), "--quiet"]) == 2  # refuses to overwrite
+    assert "exists; use --force" in capsys.readouterr().err
