@@ -168,7 +168,6 @@ GEWEKE_PRIORS = {
     "laplace-unconditional": bs.Laplace(scale=0.8, conditional=False),
     "gaussian-conditional-hyper": bs.Gaussian(scale_shape=3.0, scale_rate=2.0),
     "gaussian-unconditional": bs.Gaussian(scale=0.7, conditional=False),
-    "horseshoe-plain": bs.Horseshoe(slab_scale=None),
     "horseshoe-regularized": bs.Horseshoe(slab_scale=1.0, slab_df=4.0),
 }
 
@@ -221,27 +220,24 @@ def geweke_z(prior, n, p, m, seed, n_batches=50):
     return (mc.mean(0) - sc.mean(0)) / np.sqrt(se1**2 + se2**2)
 
 
-# The plain horseshoe's Cauchy tails make the successive-conditional chain
-# slow (long excursions of tau and of the data), and its batch-means standard
-# error is then too small: runs of 8,000-30,000 give max |z| of 3-9 whose
-# signs change from seed to seed, and a big-slab regularized horseshoe (other
-# code path, nearly the same prior) behaves the same way. So the plain
-# horseshoe's Geweke test is a long `slow` test, and the default suite checks
-# it against the regularized code path on fixed data instead
-# (test_plain_horseshoe_matches_big_slab_path) besides its conditionals.
-GEWEKE_LENGTH = {"horseshoe-plain": 60_000}
-
-
+# The plain horseshoe is not Geweke-tested: with its Cauchy-tailed local and
+# global scales the successive-conditional chain over (theta, y) makes very
+# long excursions and its batch-means standard error is unreliable. Runs of
+# 8,000-60,000 sweeps gave max |z| between 1.8 and 9 with signs that change
+# from seed to seed, and a big-slab regularized horseshoe (other code path,
+# nearly the same prior) behaves the same way. The plain horseshoe is checked
+# instead by each conditional against a grid (above), by agreement with the
+# independent regularized code path on fixed data
+# (test_plain_horseshoe_matches_big_slab_path) and by SBC (test_sbc_full).
 def _geweke_params():
     for name in GEWEKE_PRIORS:
-        marks = [pytest.mark.slow] if name == "horseshoe-plain" else []
         for n, p, label in [(10, 3, "n>=p"), (4, 6, "p>n")]:
-            yield pytest.param(name, n, p, marks=marks, id=f"{name}-{label}")
+            yield pytest.param(name, n, p, id=f"{name}-{label}")
 
 
 @pytest.mark.parametrize("name, n, p", list(_geweke_params()))
 def test_geweke(name, n, p):
-    m = GEWEKE_LENGTH.get(name, 8000)
+    m = 8000
     z = geweke_z(GEWEKE_PRIORS[name], n, p, m=m, seed=zlib.crc32(f"{name}-{n}".encode()), n_batches=20)
     print(f"Geweke {name} n={n} p={p}: max|z| = {np.abs(z).max():.2f} over {z.size} functions")
     assert np.all(np.abs(z) < Z_MAX), np.round(z, 2)
@@ -408,3 +404,14 @@ def test_seeds_reproduce_and_cores_do_not_matter(shape, prior):
     np.testing.assert_array_equal(a.draws("beta"), b.draws("beta"))
     np.testing.assert_array_equal(a.draws("sigma"), b.draws("sigma"))
     assert not np.array_equal(a.draws("beta"), c.draws("beta"))
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_progress_bar(capsys, cores):
+    X, y, _ = bs.datasets.make_sparse_regression(30, 4, 2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.DiagnosticWarning)
+        res = bs.fit(X, y, bs.Laplace(), sampler="gibbs", draws=50, tune=10, chains=2, cores=cores,
+                     random_seed=0, progressbar=True)
+    assert res.idata.posterior["beta"].shape == (2, 50, 4)
+    assert "Gibbs chain" in capsys.readouterr().out
