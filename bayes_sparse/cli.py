@@ -151,6 +151,23 @@ def _prior_from_name(name):
     return getattr(priors, PRIORS[name])()
 
 
+def _build_atomically(out_dir, build):
+    """Run ``build(tmp_dir)`` in a temporary sibling folder and move it into place
+    only when it finished: an error or Ctrl-C leaves no partial output."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        build(tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
 def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
     """Report, posterior NetCDF and CSV tables, written into a temporary folder
     and moved into place only when complete (no half-written output)."""
@@ -162,21 +179,15 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise CliError(f"output folder {out_dir} exists; use --force to replace it")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+
+    def build(tmp):
         write_report(result, tmp / "report.html", compare=compare, source=source)
         az.to_netcdf(result.idata, tmp / "posterior.nc")
         safe_csv(result.summary(), tmp / "summary.csv")
         if compare:
-            table = compare_selection(result)
-            safe_csv(table, tmp / "selection.csv")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            safe_csv(compare_selection(result), tmp / "selection.csv")
+
+    _build_atomically(out_dir, build)
     return out_dir
 
 
@@ -217,17 +228,13 @@ def demo_command(args) -> int:
     table = compare_priors(results)
     print("\nPSIS-LOO comparison of the three priors:")
     print(table[["rank", "elpd_loo", "p_loo", "elpd_diff", "weight"]].to_string())
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if str(out.parent) else "."))
-    try:
+
+    def build(tmp):
         for name, res in results.items():
             write_outputs(res, tmp / name, source="diabetes (scikit-learn)")
         safe_csv(table[["rank", "elpd_loo", "p_loo", "elpd_diff", "weight"]], tmp / "loo_comparison.csv")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    _build_atomically(out, build)
     print(f"\nReports written to {out.resolve()}/<prior>/report.html")
     return 0
 
