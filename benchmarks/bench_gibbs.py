@@ -20,7 +20,6 @@ import warnings
 from pathlib import Path
 
 import arviz as az
-import numpy as np
 
 import bayes_sparse as bs
 

@@ -1,7 +1,6 @@
 import io
 import re
 
-import numpy as np
 
 from bayes_sparse.cli import demo, main
 

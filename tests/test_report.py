@@ -4,8 +4,6 @@ import re
 import shutil
 import subprocess
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import bayes_sparse as bs
