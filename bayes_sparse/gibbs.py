@@ -173,7 +173,6 @@ class HorseshoeState(NamedTuple):
     nu: np.ndarray  # Makalic & Schmidt auxiliaries (plain horseshoe)
     tau2: float
     c2: float  # slab variance (regularized), nan otherwise
-    tau2_ref: float  # reference tau^2 of the regularized tau proposal; adapted in warm-up only
 
 
 def _lam_tilde2(lam2, tau2, c2):
@@ -233,8 +232,7 @@ def _slice(rng, logf, x0, width=2.0, max_steps=32):
 def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "HorseshoeSpec", noise: NoiseSpec, adapt=False):
     """One sweep: local scales | beta; tau | omega; (tau, sigma**2, beta) blocked.
 
-    ``adapt=True`` (warm-up only) moves the reference tau of the regularized
-    horseshoe's tau proposal to the current tau after the update.
+    Nothing is tuned (``adapt`` is accepted for a uniform kernel signature).
     """
     beta, sigma2, tau2, c2 = state.beta, state.sigma2, state.tau2, state.c2
     b2 = beta * beta
@@ -257,11 +255,8 @@ def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "Horses
     if not spec.regularized:
         tau2, sigma2, beta = draw_global_plain(rng, data, lam2, tau2, spec.tau0, noise)
     else:
-        tau2, sigma2, beta, info["tau_accept"] = draw_global_regularized(
-            rng, data, lam2, tau2, c2, spec.tau0, noise, state.tau2_ref
-        )
-    tau2_ref = tau2 if adapt else state.tau2_ref
-    return HorseshoeState(beta, float(sigma2), lam2, nu, float(tau2), float(c2), float(tau2_ref)), info
+        tau2, sigma2, beta, info["tau_evaluations"] = draw_global_regularized(rng, data, lam2, tau2, c2, spec.tau0, noise)
+    return HorseshoeState(beta, float(sigma2), lam2, nu, float(tau2), float(c2)), info
 
 
 def draw_local_plain(rng, b2, sigma2, tau2, nu):
@@ -315,36 +310,30 @@ def draw_global_plain(rng, data, lam2, tau2, tau0, noise):
     return tau2, sigma2, spectral.draw_beta(rng, sigma2, tau2)
 
 
-def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, tau2_ref):
-    """Regularized horseshoe: tau^2 by Metropolis-Hastings, then sigma^2 and beta.
+def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise):
+    """Regularized horseshoe: exact slice update of tau^2 from its marginal, then sigma^2 and beta.
 
-    The exact marginal pi(tau^2) needs a new O(n^2 p) factorisation for every
-    tau because lamt depends on tau. The proposal is therefore a slice move on
-    a surrogate q: the marginal with lamt frozen at a reference ``tau2_ref``
-    (O(n) per evaluation after one eigendecomposition). ``tau2_ref`` must not
-    depend on the current tau (it is fixed after warm-up), so q is a fixed
-    density and its slice kernel is q-reversible; such a proposal is accepted
-    with probability ``min(1, pi(t1) q(t0) / (pi(t0) q(t1)))``.
+    lamt depends on tau, so each evaluation of the marginal needs its own
+    factorisation of ``I + Z diag(tau^2 lamt^2(tau)) Z'`` (O(n^2 p) when p > n);
+    a slice update takes a handful of them and needs no tuning. The factor
+    of the accepted tau is reused for the sigma^2 and beta draws.
     """
-    spectral = SpectralScale(data, _lam_tilde2(lam2, tau2_ref, c2))
-    log_q = log_tau2_marginal(spectral, data, noise, tau0)
-    eta0 = math.log(tau2)
-    eta1 = float(_slice(rng, log_q, np.array([eta0]))[0])
-    t1 = math.exp(eta1)
-    cur = factorize(data, tau2 * _lam_tilde2(lam2, tau2, c2))
-    prop = factorize(data, t1 * _lam_tilde2(lam2, t1, c2))
-    log_ratio = (
-        _log_marginal(prop.logdet, prop.quad, data, noise) + _log_prior_log_tau2(eta1, tau0)
-        - _log_marginal(cur.logdet, cur.quad, data, noise) - _log_prior_log_tau2(eta0, tau0)
-        + log_q(np.array([eta0]))[0] - log_q(np.array([eta1]))[0]
-    )
-    accept_prob = math.exp(min(0.0, log_ratio))
-    if rng.uniform() < accept_prob:
-        tau2, factor = t1, prop
-    else:
-        factor = cur
+    cache = {}
+
+    def logf(eta):
+        e = float(eta[0])
+        t = math.exp(e)
+        f = factorize(data, t * _lam_tilde2(lam2, t, c2))
+        cache[e] = f
+        return np.array([_log_marginal(f.logdet, f.quad, data, noise) + _log_prior_log_tau2(e, tau0)])
+
+    eta = float(_slice(rng, logf, np.array([math.log(tau2)]))[0])
+    factor = cache.get(eta)
+    if factor is None:  # pragma: no cover - the accepted point is always evaluated
+        logf(np.array([eta]))
+        factor = cache[eta]
     sigma2 = _draw_sigma2(rng, factor.quad, data, noise)
-    return tau2, sigma2, factor.draw_beta(rng, sigma2), accept_prob
+    return math.exp(eta), sigma2, factor.draw_beta(rng, sigma2), len(cache)
 
 
 def rescale_global(rng, lam2, tau2, tau0):
@@ -414,7 +403,7 @@ def init_state(rng, spec, data: LinearData, noise: NoiseSpec):
     lam2 = np.exp(rng.uniform(-1.0, 1.0, size=p))
     tau2 = spec.tau0**2 * float(np.exp(rng.uniform(-1.0, 1.0)))
     c2 = spec.slab_scale**2 if spec.regularized else np.nan
-    return HorseshoeState(beta, float(sigma2), lam2, np.ones(p), tau2, c2, tau2)
+    return HorseshoeState(beta, float(sigma2), lam2, np.ones(p), tau2, c2)
 
 
 # ----------------------------------------------------------------------------- chains
@@ -438,7 +427,7 @@ def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progre
     """Run one chain; return a dict of arrays with a leading draw axis.
 
     ``beta`` (model scale), ``sigma``, ``intercept_c`` and the hyperparameters
-    named by the prior; ``tau_accept`` for the regularized horseshoe.
+    named by the prior; ``tau_evaluations`` (factorisations per tau update) for the regularized horseshoe.
     """
     rng = np.random.default_rng(seed)
     data = LinearData.from_arrays(Z, yc)

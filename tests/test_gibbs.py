@@ -138,7 +138,7 @@ def test_global_scale_marginal_update(n, p, regularized):
     x, tau2 = [], 0.5
     for it in range(6000):
         if regularized:
-            tau2, *_ = G.draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, tau2_ref=0.3)
+            tau2, *_ = G.draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise)
         else:
             tau2, *_ = G.draw_global_plain(rng, data, lam2, tau2, tau0, noise)
         if it >= 200:
