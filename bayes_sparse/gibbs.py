@@ -1,6 +1,6 @@
 """Dedicated Gibbs samplers for the Gaussian-likelihood models.
 
-Kernels are pure functions ``kernel(rng, state, data, spec, noise, adapt) ->
+Kernels are pure functions ``kernel(rng, state, data, spec, noise) ->
 (state, info)``: state in, state out, explicit ``numpy.random.Generator``.
 They work on the centred design ``Z`` and response ``y_c``; the flat-prior
 intercept is integrated out by centring, which leaves ``n' = n - 1`` degrees
@@ -95,12 +95,12 @@ def _draw_sigma2(rng, quad, data, noise):
     return _inv_gamma(rng, noise.shape + 0.5 * (data.n - 1), noise.rate + 0.5 * quad)
 
 
-def _draw_sigma2_given_beta(rng, beta, data, noise, extra_shape=0.0, extra_rate=0.0):
-    """sigma**2 | beta, y: IG(a0 + n'/2 + extra_shape, b0 + RSS/2 + extra_rate)."""
+def _draw_sigma2_given_beta(rng, beta, data, noise):
+    """sigma**2 | beta, y: IG(a0 + n'/2, b0 + RSS/2) (unconditional priors)."""
     if noise.fixed is not None:
         return noise.fixed**2
     r = data.yc - data.Z @ beta
-    return _inv_gamma(rng, noise.shape + 0.5 * (data.n - 1) + extra_shape, noise.rate + 0.5 * (r @ r) + extra_rate)
+    return _inv_gamma(rng, noise.shape + 0.5 * (data.n - 1), noise.rate + 0.5 * (r @ r))
 
 
 # ----------------------------------------------------------------------------- Laplace
@@ -111,7 +111,7 @@ class LaplaceState(NamedTuple):
     lam2: float
 
 
-def laplace_kernel(rng, state: LaplaceState, data: LinearData, spec: Laplace, noise: NoiseSpec, adapt=False):
+def laplace_kernel(rng, state: LaplaceState, data: LinearData, spec: Laplace, noise: NoiseSpec):
     """One Park & Casella sweep (conditional or unconditional form)."""
     p = data.p
     lam2 = state.lam2
@@ -147,7 +147,7 @@ class GaussianState(NamedTuple):
     scale2: float
 
 
-def gaussian_kernel(rng, state: GaussianState, data: LinearData, spec: Gaussian, noise: NoiseSpec, adapt=False):
+def gaussian_kernel(rng, state: GaussianState, data: LinearData, spec: Gaussian, noise: NoiseSpec):
     """Conjugate sweep: (sigma**2, beta) jointly (conditional) or in turn, then scale**2."""
     p = data.p
     s2 = state.scale2
@@ -229,11 +229,8 @@ def _slice(rng, logf, x0, width=2.0, max_steps=32):
     return x
 
 
-def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "HorseshoeSpec", noise: NoiseSpec, adapt=False):
-    """One sweep: local scales | beta; tau | omega; (tau, sigma**2, beta) blocked.
-
-    Nothing is tuned (``adapt`` is accepted for a uniform kernel signature).
-    """
+def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "HorseshoeSpec", noise: NoiseSpec):
+    """One sweep: local scales | beta; tau | omega; (tau, sigma**2, beta) blocked. Nothing is tuned."""
     beta, sigma2, tau2, c2 = state.beta, state.sigma2, state.tau2, state.c2
     b2 = beta * beta
     info = {}
@@ -440,7 +437,7 @@ def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progre
     stats = {}
     report_every = max(1, (tune + draws) // 100)
     for it in range(tune + draws):
-        state, info = kernel(rng, state, data, spec, noise, adapt=it < tune)
+        state, info = kernel(rng, state, data, spec, noise)
         if it >= tune:
             k = it - tune
             out["beta"][k] = state.beta
