@@ -29,6 +29,7 @@ class LinearData:
     """Centred design and response with the products every sweep reuses."""
 
     Z: np.ndarray
+    ZT: np.ndarray  # p x n transpose, rows contiguous (single-site updates read columns of Z)
     yc: np.ndarray
     Zty: np.ndarray
     yty: float
@@ -41,7 +42,7 @@ class LinearData:
         yc = np.ascontiguousarray(yc, dtype=float)
         n, p = Z.shape
         col_norm2 = np.maximum(np.einsum("ij,ij->j", Z, Z), 1e-300)
-        return cls(Z=Z, yc=yc, Zty=Z.T @ yc, yty=float(yc @ yc), ZtZ=Z.T @ Z if n >= p else None, col_norm2=col_norm2)
+        return cls(Z=Z, ZT=np.ascontiguousarray(Z.T), yc=yc, Zty=Z.T @ yc, yty=float(yc @ yc), ZtZ=Z.T @ Z if n >= p else None, col_norm2=col_norm2)
 
     @property
     def n(self) -> int:
@@ -59,7 +60,8 @@ class LinearData:
 def _gram_rows(A):
     """A A' by BLAS's symmetric rank-k update; only the lower triangle is filled,
     which is all that Cholesky (lower) and eigh (lower) read."""
-    return blas.dsyrk(1.0, A, lower=1)
+    # A' is Fortran-ordered p x n when A is C-ordered: syrk with trans=1 reads it without a copy
+    return blas.dsyrk(1.0, A.T, lower=1, trans=1)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def factorize(data: LinearData, g) -> GaussianFactor:
     if not data.wide:
         sg = np.sqrt(g)
         B = data.ZtZ * np.outer(sg, sg)
-        B[np.diag_indices_from(B)] += 1.0
+        B.flat[:: B.shape[0] + 1] += 1.0  # the diagonal, without building index arrays
         L = linalg.cholesky(B, lower=True, check_finite=False)
         b = sg * data.Zty
         t = linalg.solve_triangular(L, b, lower=True, check_finite=False)
@@ -125,7 +127,7 @@ def factorize(data: LinearData, g) -> GaussianFactor:
         quad = data.yty - t @ t
     else:
         M = _gram_rows(data.Z * np.sqrt(g))
-        M[np.diag_indices_from(M)] += 1.0
+        M.flat[:: M.shape[0] + 1] += 1.0
         L = linalg.cholesky(M, lower=True, check_finite=False)
         aux = linalg.cho_solve((L, True), data.yc, check_finite=False)
         quad = float(data.yc @ aux)
