@@ -16,9 +16,9 @@ def _stack_pop(results, key):
 
 
 #: Store the horseshoe's per-draw, per-feature kappa only below this many
-#: numbers (400 MB); above it m_eff is stored and kappa summaries are computed
+#: numbers (80 MB); above it m_eff is stored and kappa summaries are computed
 #: from tau / lam / c2 on demand.
-KAPPA_MAX_SIZE = 50_000_000
+KAPPA_MAX_SIZE = 10_000_000
 
 
 def add_shrinkage(idata, design):

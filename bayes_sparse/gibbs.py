@@ -14,11 +14,16 @@ or the Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2`` (a0 = b0 = 0).
   (conditional) or ``N(0, t_j)`` (unconditional), ``t_j ~ Exp(rate lam**2 / 2)``;
   ``1/t_j`` is inverse-Gaussian; ``lam**2 ~ Gamma(r, delta)`` when it has a hyperprior.
 * **Gaussian**: conjugate, with ``scale**2 ~ InverseGamma`` when it has a hyperprior.
-* **Horseshoe** (Makalic & Schmidt 2016 auxiliary variables for the plain
-  horseshoe; slice steps for the regularized one's local scales and slab) with
-  the blocked global update of Johndrow, Orenstein & Bhattacharya (2020):
-  ``tau`` is updated from its marginal with beta and sigma**2 integrated out,
-  then sigma**2 and beta are drawn from their exact conditionals.
+* **Horseshoe**: each sweep draws every (lam_j, beta_j) jointly from its full
+  conditional given the other coefficients, with beta_j integrated out for
+  lam_j (a collapsed single-site update, compiled; :mod:`bayes_sparse._collapsed`),
+  which lets coefficients leave the spike near zero in one step; for the plain
+  horseshoe it follows the Makalic & Schmidt (2016) auxiliary-variable
+  conditionals. Then the slab (regularized: slice step), an interweaving move
+  of tau with tau*lam fixed, and the blocked global update of Johndrow,
+  Orenstein & Bhattacharya (2020): ``tau`` from its marginal with beta and
+  sigma**2 integrated out (exact slice step), then sigma**2 and beta from
+  their exact conditionals.
 
 For conditional priors (prior variance proportional to sigma**2) sigma**2 is
 drawn with beta integrated out, ``sigma**2 | t, y ~ IG(a0 + n'/2, b0 + y' M^-1 y / 2)``,
@@ -173,6 +178,10 @@ class HorseshoeState(NamedTuple):
     nu: np.ndarray  # Makalic & Schmidt auxiliaries (plain horseshoe)
     tau2: float
     c2: float  # slab variance (regularized), nan otherwise
+    # Width of the slice interval for log tau^2 (regularized): None = stepping out
+    # from width 2; a number = a fixed interval of that width, set at the end of
+    # warm-up (run_chain) and constant afterwards.
+    tau_width: float | None = None
 
 
 def _lam_tilde2(lam2, tau2, c2):
@@ -198,7 +207,8 @@ def _slice(rng, logf, x0, width=2.0, max_steps=32):
     """Vectorised univariate slice sampler (stepping out + shrinkage; Neal 2003).
 
     ``logf`` maps an array of positions to an array of log densities; each
-    coordinate is an independent univariate update.
+    coordinate is an independent univariate update. ``max_steps=0`` keeps the
+    randomly placed initial interval of size ``width`` (no stepping out).
     """
     x0 = np.asarray(x0, dtype=float)
     level = logf(x0) - rng.exponential(size=x0.shape)
@@ -230,17 +240,23 @@ def _slice(rng, logf, x0, width=2.0, max_steps=32):
 
 
 def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "HorseshoeSpec", noise: NoiseSpec):
-    """One sweep: local scales | beta; tau | omega; (tau, sigma**2, beta) blocked. Nothing is tuned."""
+    """One sweep: (lam_j, beta_j) | rest for each j; slab; tau | omega; (tau, sigma**2, beta) blocked.
+
+    Only the regularized tau update has a tuning parameter (``state.tau_width``,
+    set once at the end of warm-up by :func:`run_chain`).
+    """
     beta, sigma2, tau2, c2 = state.beta, state.sigma2, state.tau2, state.c2
     b2 = beta * beta
     info = {}
     # 1. local scales (and slab) given beta, sigma^2, tau^2
     if not spec.regularized:
         lam2, nu = draw_local_plain(rng, b2, sigma2, tau2, state.nu)
+        beta, lam2 = draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, math.inf)
+        nu = _inv_gamma(rng, 1.0, 1.0 + 1.0 / lam2)
     else:
         nu = state.nu
-        lam2 = draw_local_regularized(rng, state.lam2, b2, sigma2, tau2, c2)
-        c2 = draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec)
+        beta, lam2 = draw_local_collapsed(rng, data, beta, state.lam2, sigma2, tau2, c2)
+        c2 = draw_slab(rng, c2, lam2, beta * beta, sigma2, tau2, spec)
     # 2. interweaving move: tau^2 with omega_j = tau^2 lam_j^2 held fixed. The
     # likelihood depends on (tau, lam) only through omega, so this is a cheap
     # prior-only update; it breaks the tau <-> lam coupling that the marginal
@@ -252,8 +268,10 @@ def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "Horses
     if not spec.regularized:
         tau2, sigma2, beta = draw_global_plain(rng, data, lam2, tau2, spec.tau0, noise)
     else:
-        tau2, sigma2, beta, info["tau_evaluations"] = draw_global_regularized(rng, data, lam2, tau2, c2, spec.tau0, noise)
-    return HorseshoeState(beta, float(sigma2), lam2, nu, float(tau2), float(c2)), info
+        tau2, sigma2, beta, info["tau_evaluations"] = draw_global_regularized(
+            rng, data, lam2, tau2, c2, spec.tau0, noise, state.tau_width
+        )
+    return HorseshoeState(beta, float(sigma2), lam2, nu, float(tau2), float(c2), state.tau_width), info
 
 
 def draw_local_plain(rng, b2, sigma2, tau2, nu):
@@ -263,16 +281,16 @@ def draw_local_plain(rng, b2, sigma2, tau2, nu):
     return lam2, _inv_gamma(rng, 1.0, 1.0 + 1.0 / lam2)
 
 
-def draw_local_regularized(rng, lam2, b2, sigma2, tau2, c2):
-    """Slice update of each log lam_j from
-    ``N(beta_j | 0, sigma^2 tau^2 lamt_j^2) C+(lam_j | 0, 1)`` (vectorised over j)."""
+def draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, c2):
+    """Collapsed single-site sweep: each (lam_j, beta_j) drawn jointly from its full
+    conditional given the other coefficients (beta_j integrated out for lam_j); see
+    :mod:`bayes_sparse._collapsed`. Returns new arrays; the inputs are not modified."""
+    from ._collapsed import collapsed_local_sweep
 
-    def log_local(eta):
-        l2 = np.exp(2.0 * eta)
-        v = sigma2 * tau2 * _lam_tilde2(l2, tau2, c2)
-        return -0.5 * np.log(v) - b2 / (2.0 * v) - np.log1p(l2) + eta
-
-    return np.exp(2.0 * _slice(rng, log_local, 0.5 * np.log(lam2)))
+    beta, lam2 = beta.copy(), np.asarray(lam2, dtype=float).copy()
+    resid = data.yc - data.Z @ beta
+    collapsed_local_sweep(rng, data.ZT, data.col_norm2, resid, beta, lam2, float(sigma2), float(tau2), 1.0 / c2)
+    return beta, lam2
 
 
 def draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec):
@@ -307,13 +325,16 @@ def draw_global_plain(rng, data, lam2, tau2, tau0, noise):
     return tau2, sigma2, spectral.draw_beta(rng, sigma2, tau2)
 
 
-def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise):
+def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, width=None):
     """Regularized horseshoe: exact slice update of tau^2 from its marginal, then sigma^2 and beta.
 
     lamt depends on tau, so each evaluation of the marginal needs its own
-    factorisation of ``I + Z diag(tau^2 lamt^2(tau)) Z'`` (O(n^2 p) when p > n);
-    a slice update takes a handful of them and needs no tuning. The factor
-    of the accepted tau is reused for the sigma^2 and beta draws.
+    factorisation of ``I + Z diag(tau^2 lamt^2(tau)) Z'`` (O(n^2 p) when p > n).
+    With ``width=None`` the slice interval steps out from width 2 (about six
+    factorisations per update, no tuning); with a ``width`` tuned in warm-up
+    to the posterior spread of log tau^2 a randomly placed fixed interval is
+    used (Neal 2003, no stepping out), about half as many factorisations.
+    The factor of the accepted tau is reused for the sigma^2 and beta draws.
     """
     cache = {}
 
@@ -324,7 +345,10 @@ def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise):
         cache[e] = f
         return np.array([_log_marginal(f.logdet, f.quad, data, noise) + _log_prior_log_tau2(e, tau0)])
 
-    eta = float(_slice(rng, logf, np.array([math.log(tau2)]))[0])
+    if width is None:
+        eta = float(_slice(rng, logf, np.array([math.log(tau2)]))[0])
+    else:
+        eta = float(_slice(rng, logf, np.array([math.log(tau2)]), width=width, max_steps=0)[0])
     factor = cache.get(eta)
     if factor is None:  # pragma: no cover - the accepted point is always evaluated
         logf(np.array([eta]))
@@ -420,8 +444,9 @@ def _hyper_values(state, spec):
     return {"tau": math.sqrt(state.tau2), "lam": np.sqrt(state.lam2), "c2": state.c2}
 
 
-def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progress=None, chain: int = 0):
-    """Run one chain; return a dict of arrays with a leading draw axis.
+def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progress=None, chain: int = 0, thin: int = 1):
+    """Run one chain of ``tune + draws * thin`` iterations; return a dict of arrays with a
+    leading draw axis holding every ``thin``-th iteration after warm-up.
 
     ``beta`` (model scale), ``sigma``, ``intercept_c`` and the hyperparameters
     named by the prior; ``tau_evaluations`` (factorisations per tau update) for the regularized horseshoe.
@@ -431,28 +456,50 @@ def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progre
     kernel = kernel_for(spec)
     state = init_state(rng, spec, data, noise)
     n, p = data.n, data.p
-    out = {"beta": np.empty((draws, p)), "sigma": np.empty(draws), "intercept_c": np.empty(draws)}
+    out = {"beta": np.empty((draws, p)), "sigma": np.empty(draws)}
     for name in _record_names(spec):
         out[name] = np.empty((draws, p)) if name == "lam" else np.empty(draws)
     stats = {}
-    report_every = max(1, (tune + draws) // 100)
-    for it in range(tune + draws):
+    total = tune + draws * thin
+    report_every = max(1, total // 100)
+    adapt_tau = isinstance(spec, HorseshoeSpec) and spec.regularized
+    warm_log_tau2 = []
+    for it in range(total):
         state, info = kernel(rng, state, data, spec, noise)
-        if it >= tune:
-            k = it - tune
+        if adapt_tau and it < tune:
+            if it >= tune // 2:
+                warm_log_tau2.append(math.log(state.tau2))
+            if it == tune - 1:
+                state = state._replace(tau_width=tuned_slice_width(warm_log_tau2))
+        if it >= tune and (it - tune + 1) % thin == 0:
+            k = (it - tune + 1) // thin - 1
             out["beta"][k] = state.beta
             out["sigma"][k] = math.sqrt(state.sigma2)
-            # the flat-prior intercept (centred scale): N(mean residual = 0, sigma^2 / n)
-            out["intercept_c"][k] = math.sqrt(state.sigma2 / n) * rng.standard_normal()
             hyper = _hyper_values(state, spec)
             for name in _record_names(spec):
                 out[name][k] = hyper[name]
             for key, val in info.items():
                 stats.setdefault(key, np.empty(draws))[k] = val
-        if progress is not None and ((it + 1) % report_every == 0 or it + 1 == tune + draws):
+        if progress is not None and ((it + 1) % report_every == 0 or it + 1 == total):
             progress.put((chain, it + 1))
+    # the flat-prior intercept (centred scale) | rest: N(mean residual = 0, sigma^2 / n);
+    # drawn after the loop so that a thinned chain is a subsequence of the unthinned one
+    out["intercept_c"] = out["sigma"] / math.sqrt(n) * rng.standard_normal(draws)
     out.update({f"stat:{k}": v for k, v in stats.items()})
     return out
+
+
+#: A fixed slice interval of about five posterior sds of log tau^2 covers the
+#: typical slice (a Gaussian's slice at level log f(mode) - Exp(1) has half-width
+#: sd sqrt(2 Exp(1))), so most updates need one or two proposals.
+TAU_WIDTH_SDS = 5.0
+
+
+def tuned_slice_width(log_tau2_draws):
+    """Warm-up tuning of the regularized horseshoe's tau slice interval (None: not enough draws)."""
+    if len(log_tau2_draws) < 20:
+        return None
+    return float(np.clip(TAU_WIDTH_SDS * np.std(log_tau2_draws), 0.05, 10.0))
 
 
 def _run_chain_job(args):
@@ -465,16 +512,20 @@ def _run_chain_job(args):
         return run_chain(*args)
 
 
-def sample_gibbs(design, prior, *, sigma, draws, tune, chains, random_seed, progressbar=True, cores=None):
+def sample_gibbs(design, prior, *, sigma, draws, tune, chains, random_seed, progressbar=True, cores=None, thin=1):
     """Run the Gibbs chains for a validated design; return ArviZ InferenceData."""
     from ._idata import gibbs_to_idata
 
     spec = resolve_spec(prior, design.n, design.p)
     noise = NoiseSpec.from_sigma(sigma)
+    if isinstance(spec, HorseshoeSpec):
+        from ._collapsed import warm_up
+
+        warm_up()  # compile / load the compiled sweep once, before chains fork
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     cores = max(1, min(cores or os.cpu_count() or 1, chains))
-    jobs = [(spec, noise, design.Z, design.yc, draws, tune, seeds[c], None, c) for c in range(chains)]
-    results = _run_jobs(jobs, cores, progressbar, total=tune + draws)
+    jobs = [(spec, noise, design.Z, design.yc, draws, tune, seeds[c], None, c, thin) for c in range(chains)]
+    results = _run_jobs(jobs, cores, progressbar, total=tune + draws * thin)
     return gibbs_to_idata(results, design, prior, spec, fixed_sigma=noise.fixed)
 
 
@@ -482,7 +533,7 @@ def _run_jobs(jobs, cores, progressbar, total):
     from ._progress import ChainProgress
 
     with ChainProgress(len(jobs), total, enabled=progressbar, parallel=cores > 1) as progress:
-        jobs = [job[:7] + (progress.queue, job[8]) for job in jobs]
+        jobs = [job[:7] + (progress.queue,) + job[8:] for job in jobs]
         if cores == 1:
             results = []
             for job in jobs:

@@ -53,6 +53,7 @@ def fit(
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
+    thin: int = 1,
     random_seed=None,
     sigma=None,
     standardize: bool = True,
@@ -75,6 +76,11 @@ def fit(
         the same posterior (tested against each other).
     draws, tune, chains : int
         Kept draws per chain, warm-up iterations per chain, number of chains.
+    thin : int, default 1
+        Keep every ``thin``-th iteration after warm-up: each chain runs
+        ``tune + draws * thin`` iterations and stores ``draws``. For large p,
+        where storing every draw of beta and the local scales would not fit in
+        memory while slowly mixing quantities (tau) need long chains.
     random_seed : int, optional
         Same seed, same draws.
     sigma : float, bs.NoiseVariance or None
@@ -105,6 +111,7 @@ def fit(
     draws = _check_count("draws", draws, 1)
     tune = _check_count("tune", tune, 0)
     chains = _check_count("chains", chains, 1)
+    thin = _check_count("thin", thin, 1)
     sigma = _check_sigma_spec(sigma)
     if target_accept is not None and not 0 < target_accept < 1:
         raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
@@ -118,15 +125,17 @@ def fit(
         from .gibbs import sample_gibbs
 
         idata = sample_gibbs(
-            design, prior, sigma=sigma, draws=draws, tune=tune, chains=chains,
+            design, prior, sigma=sigma, draws=draws, tune=tune, chains=chains, thin=thin,
             random_seed=random_seed, progressbar=progressbar, cores=cores,
         )
     else:
         idata = _sample_nuts(
-            design, prior, sigma, draws=draws, tune=tune, chains=chains, random_seed=random_seed,
+            design, prior, sigma, draws=draws * thin, tune=tune, chains=chains, random_seed=random_seed,
             progressbar=progressbar, target_accept=target_accept or default_target_accept(prior),
             nuts_sampler=nuts_sampler, cores=cores,
         )
+        if thin > 1:
+            idata = _thin_idata(idata, thin)
     if isinstance(prior, Horseshoe):
         from ._idata import add_shrinkage
 
@@ -137,6 +146,16 @@ def fit(
         _add_posterior_predictive(result, random_seed)
     result.check(warn=True)
     return result
+
+
+def _thin_idata(idata, thin):
+    """Every ``thin``-th draw of each draw-indexed group, renumbered 0..draws-1 (as the Gibbs output)."""
+    for group in idata.groups():
+        ds = idata[group]
+        if "draw" in ds.dims:
+            ds = ds.isel(draw=slice(thin - 1, None, thin))
+            idata[group] = ds.assign_coords(draw=np.arange(ds.sizes["draw"]))
+    return idata
 
 
 def _choose_sampler(sampler, prior):

@@ -76,14 +76,61 @@ def test_horseshoe_local_plain_conditional(beta):
     _check_against_grid(0.5 * np.log(lam2), _lam_logf(beta, sigma2, tau2), np.linspace(-20, 20, 80_001), _iid_se)
 
 
-@pytest.mark.parametrize("beta", [0.05, 1.5])
-def test_horseshoe_local_regularized_conditional(beta):
-    rng = np.random.default_rng(2)
-    b2, sigma2, tau2, c2 = np.full(4000, beta**2), 0.8, 0.3, 2.0
-    lam2 = G.draw_local_regularized(rng, np.ones(4000), b2, sigma2, tau2, c2)
-    for _ in range(3):  # slice updates are exact-invariant; a few sweeps decorrelate from the start
-        lam2 = G.draw_local_regularized(rng, lam2, b2, sigma2, tau2, c2)
-    _check_against_grid(0.5 * np.log(lam2), _lam_logf(beta, sigma2, tau2, c2), np.linspace(-20, 20, 80_001), _iid_se)
+@pytest.mark.parametrize("signal", [0.0, 1.2])
+@pytest.mark.parametrize("c2", [None, 0.5])
+def test_collapsed_local_update_matches_joint_grid(signal, c2):
+    """(lam_j, beta_j) | r, sigma, tau, c from the compiled collapsed sweep vs a brute-force
+    2-D grid of the joint density N(r | z beta, sigma^2) N(beta | 0, sigma^2 tau^2 lamt^2) C+(lam)
+    (p = 1, so the sweep's conditional is the whole posterior)."""
+    from bayes_sparse._collapsed import collapsed_local_sweep
+
+    rng = np.random.default_rng(11)
+    n, sigma2, tau2 = 8, 0.7, 0.2
+    z = rng.normal(size=n)
+    r = signal * z + math.sqrt(sigma2) * rng.normal(size=n)
+    inv_c2 = 0.0 if c2 is None else 1.0 / c2
+    beta, lam2 = np.zeros(1), np.ones(1)
+    resid = r.copy()
+    etas, betas = [], []
+    for it in range(40_500):
+        collapsed_local_sweep(rng, z[None, :].copy(), np.array([z @ z]), resid, beta, lam2, sigma2, tau2, inv_c2)
+        if it >= 500:
+            etas.append(0.5 * math.log(lam2[0]))
+            betas.append(beta[0])
+    np.testing.assert_allclose(resid, r - z * beta[0], atol=1e-12)
+
+    eta_grid = np.linspace(-14, 14, 1401)
+    # beta | lam is as narrow as 1e-7 at the grid's smallest lam: a geometric grid resolves it
+    fine = np.logspace(-12, 0.6, 2500)
+    b_grid = np.unique(np.concatenate([-fine, [0.0], fine, np.linspace(-4, 4, 4001)]))
+    E, B = np.meshgrid(eta_grid, b_grid, indexing="ij")
+    l2 = np.exp(2 * E)
+    lt2 = l2 if c2 is None else c2 * l2 / (c2 + tau2 * l2)
+    logj = (stats.halfcauchy.logpdf(np.exp(E)) + E + stats.norm.logpdf(B, 0, np.sqrt(sigma2 * tau2 * lt2))
+            - ((r[None, None, :] - B[..., None] * z) ** 2).sum(-1) / (2 * sigma2))
+    w = np.exp(logj - logj.max())
+    log_eta = np.log(np.trapezoid(w, b_grid, axis=1) + 1e-300)
+    log_beta = np.log(np.trapezoid(w, eta_grid, axis=0) + 1e-300)
+
+    def interp(logm, grid):
+        return lambda x: np.interp(x, grid, logm)
+
+    _check_against_grid(np.array(etas), interp(log_eta, eta_grid), eta_grid, batch_means_se)
+    _check_against_grid(np.array(betas), interp(log_beta, b_grid), b_grid, batch_means_se)
+
+
+def test_collapsed_sweep_keeps_the_residual():
+    from bayes_sparse._collapsed import collapsed_local_sweep
+
+    rng = np.random.default_rng(12)
+    Z = rng.normal(size=(15, 40))
+    y = rng.normal(size=15)
+    beta, lam2 = rng.normal(size=40), np.exp(rng.normal(size=40))
+    resid = y - Z @ beta
+    before = beta.copy()
+    collapsed_local_sweep(rng, np.ascontiguousarray(Z.T), (Z * Z).sum(0), resid, beta, lam2, 0.9, 0.3, 0.25)
+    assert np.all(beta != before)  # every coordinate was redrawn
+    np.testing.assert_allclose(resid, y - Z @ beta, atol=1e-10)
 
 
 def test_slab_conditional():
@@ -125,8 +172,9 @@ def _tau_logf(data, lam2, tau0, noise, c2=None):
 
 
 @pytest.mark.parametrize("n, p", [(12, 4), (6, 15)])
-@pytest.mark.parametrize("regularized", [False, True])
-def test_global_scale_marginal_update(n, p, regularized):
+@pytest.mark.parametrize("regularized, width", [(False, None), (True, None), (True, 0.7)],
+                         ids=["plain", "regularized-stepping-out", "regularized-fixed-width"])
+def test_global_scale_marginal_update(n, p, regularized, width):
     rng = np.random.default_rng(4)
     Z = rng.normal(size=(n, p))
     Z -= Z.mean(0)
@@ -138,7 +186,7 @@ def test_global_scale_marginal_update(n, p, regularized):
     x, tau2 = [], 0.5
     for it in range(6000):
         if regularized:
-            tau2, *_ = G.draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise)
+            tau2, *_ = G.draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, width)
         else:
             tau2, *_ = G.draw_global_plain(rng, data, lam2, tau2, tau0, noise)
         if it >= 200:
@@ -404,6 +452,21 @@ def test_seeds_reproduce_and_cores_do_not_matter(shape, prior):
     np.testing.assert_array_equal(a.draws("beta"), b.draws("beta"))
     np.testing.assert_array_equal(a.draws("sigma"), b.draws("sigma"))
     assert not np.array_equal(a.draws("beta"), c.draws("beta"))
+
+
+@pytest.mark.parametrize("prior", [bs.Laplace(), bs.Horseshoe()], ids=["laplace", "horseshoe"])
+def test_thinned_chain_is_a_subsequence(prior):
+    """thin=k keeps iterations tune + k - 1, tune + 2k - 1, ... of the same chain."""
+    X, y, _ = bs.datasets.make_sparse_regression(15, 30, 2, random_state=0)
+    kw = dict(sampler="gibbs", tune=30, chains=1, random_seed=9, progressbar=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.DiagnosticWarning)
+        full = bs.fit(X, y, prior, draws=24, **kw)
+        thinned = bs.fit(X, y, prior, draws=8, thin=3, **kw)
+    assert thinned.idata.posterior.sizes["draw"] == 8
+    np.testing.assert_array_equal(thinned.draws("beta"), full.draws("beta")[2::3])
+    np.testing.assert_array_equal(thinned.draws("sigma"), full.draws("sigma")[2::3])
+    assert thinned.idata.log_likelihood["y"].shape == (1, 8, 15)
 
 
 @pytest.mark.parametrize("cores", [1, 2])

@@ -210,6 +210,19 @@ def test_seeds_reproduce_draws():
     assert not np.array_equal(a.draws("beta"), c.draws("beta"))
 
 
+def test_nuts_thin_keeps_every_kth_draw():
+    X, y = _conjugate_data()
+    kw = dict(sampler="nuts", tune=30, chains=1, progressbar=False, sigma=1.0, random_seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.DiagnosticWarning)
+        full = bs.fit(X, y, bs.Gaussian(scale=1.0), draws=20, **kw)
+        thinned = bs.fit(X, y, bs.Gaussian(scale=1.0), draws=10, thin=2, **kw)
+    np.testing.assert_array_equal(thinned.draws("beta"), full.draws("beta")[1::2])
+    assert list(thinned.idata.posterior["draw"].values) == list(range(10))
+    assert thinned.idata.log_likelihood["y"].sizes["draw"] == 10
+    assert thinned.idata.sample_stats.sizes["draw"] == 10
+
+
 def test_compare_priors(conjugate_fit):
     X, y, res, _ = conjugate_fit
     other = bs.fit(X, y, bs.Gaussian(scale=0.01, conditional=False), sampler="nuts", sigma=1.0,
@@ -228,6 +241,8 @@ def test_fit_argument_errors():
         bs.fit(X, y, bs.Laplace(), sampler="metropolis")
     with pytest.raises(ValueError, match="draws must be an integer >= 1"):
         bs.fit(X, y, bs.Laplace(), draws=0)
+    with pytest.raises(ValueError, match="thin must be an integer >= 1"):
+        bs.fit(X, y, bs.Laplace(), thin=0)
     with pytest.raises(ValueError, match="target_accept must be in"):
         bs.fit(X, y, bs.Laplace(), sampler="nuts", target_accept=1.5)
     with pytest.raises(ValueError, match="expected_nonzero=3 must be smaller"):

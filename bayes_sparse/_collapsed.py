@@ -1,0 +1,119 @@
+"""Collapsed single-site update of the horseshoe's (lam_j, beta_j), compiled with Numba.
+
+For one coordinate j, with the other coefficients fixed, the partial residual
+``r_j = y_c - Z_{-j} beta_{-j}`` and ``beta_j ~ N(0, sigma^2 v_j)``, where
+``v_j = tau^2 lamt_j^2`` and ``1 / v_j = 1 / (tau^2 lam_j^2) + 1 / c^2``
+(``1 / c^2 = 0`` for the plain horseshoe), integrating beta_j out gives
+
+    p(lam_j | r_j, ...) ∝ C+(lam_j | 0, 1) (1 + a v_j)^(-1/2) exp(s^2 v_j / (2 sigma^2 (1 + a v_j)))
+
+with ``a = ||z_j||^2`` and ``s = z_j' r_j``. Drawing ``lam_j`` from this
+(slice sampling on ``eta = log lam_j``) and then
+``beta_j | lam_j ~ N(s / (a + 1/v_j), sigma^2 / (a + 1/v_j))`` is an exact
+joint draw of (lam_j, beta_j) from their full conditional. Unlike alternating
+``lam_j | beta_j`` and ``beta_j | lam_j``, it does not get stuck when a
+coefficient sits near zero with a small local scale: lam_j moves between the
+"noise" and the "signal" regime in one step. A sweep over j costs O(n p).
+
+Numba compiles this once per machine (cached on disk); random numbers come from
+the chain's own ``numpy.random.Generator``, so seeds reproduce draws exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["collapsed_local_sweep", "log_local_collapsed"]
+
+#: log lam_j is kept in [-ETA_BOUND, ETA_BOUND]: far outside any posterior mass
+#: (the half-Cauchy prior puts probability ~e^-300 beyond it) and inside the
+#: range where exp(2 eta) is a normal float.
+ETA_BOUND = 300.0
+_SLICE_WIDTH = 2.0
+_MAX_STEPS = 64
+
+
+@njit(cache=True)
+def _softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@njit(cache=True)
+def log_local_collapsed(eta, a, half_s2_over_sigma2, tau2, inv_c2):
+    """log density of eta = log lam_j (up to a constant), beta_j integrated out."""
+    if eta < -ETA_BOUND or eta > ETA_BOUND:
+        return -math.inf
+    inv_v = math.exp(-2.0 * eta) / tau2 + inv_c2  # 1 / (tau^2 lamt_j^2)
+    # -1/2 log(1 + a v) = -1/2 (log(1/v + a) - log(1/v));  s^2 v / (2 sigma^2 (1 + a v)) = (s^2/2sigma^2) / (1/v + a)
+    return (
+        eta
+        - _softplus(2.0 * eta)
+        - 0.5 * (math.log(inv_v + a) - math.log(inv_v))
+        + half_s2_over_sigma2 / (inv_v + a)
+    )
+
+
+@njit(cache=True)
+def _slice_eta(rng, eta0, a, h, tau2, inv_c2):
+    """Univariate slice sampler (stepping out, then shrinkage; Neal 2003)."""
+    level = log_local_collapsed(eta0, a, h, tau2, inv_c2) - rng.exponential()
+    left = eta0 - _SLICE_WIDTH * rng.random()
+    right = left + _SLICE_WIDTH
+    for _ in range(_MAX_STEPS):
+        if log_local_collapsed(left, a, h, tau2, inv_c2) <= level:
+            break
+        left -= _SLICE_WIDTH
+    for _ in range(_MAX_STEPS):
+        if log_local_collapsed(right, a, h, tau2, inv_c2) <= level:
+            break
+        right += _SLICE_WIDTH
+    for _ in range(200):
+        prop = left + (right - left) * rng.random()
+        if log_local_collapsed(prop, a, h, tau2, inv_c2) > level:
+            return prop
+        if prop < eta0:
+            left = prop
+        else:
+            right = prop
+    return eta0  # the interval has shrunk onto eta0 (practically unreachable)
+
+
+@njit(cache=True)
+def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, inv_c2):
+    """One sweep j = 0..p-1 of the collapsed (lam_j, beta_j) update, in place.
+
+    ``ZT`` is the p x n transpose of the centred design (rows contiguous),
+    ``resid = y_c - Z beta`` on entry and is kept equal to it on exit.
+    ``inv_c2 = 1 / c^2`` (0 for the plain horseshoe).
+    """
+    p, n = ZT.shape
+    sigma = math.sqrt(sigma2)
+    for j in range(p):
+        a = col_norm2[j]
+        b_old = beta[j]
+        zr = 0.0
+        for i in range(n):
+            zr += ZT[j, i] * resid[i]
+        s = zr + a * b_old  # z_j' (resid + z_j beta_j)
+        eta = _slice_eta(rng, 0.5 * math.log(lam2[j]), a, 0.5 * s * s / sigma2, tau2, inv_c2)
+        lam2[j] = math.exp(2.0 * eta)
+        prec = a + math.exp(-2.0 * eta) / tau2 + inv_c2  # posterior precision of beta_j, in units of 1/sigma^2
+        b_new = s / prec + sigma / math.sqrt(prec) * rng.standard_normal()
+        beta[j] = b_new
+        d = b_new - b_old
+        if d != 0.0:
+            for i in range(n):
+                resid[i] -= ZT[j, i] * d
+
+
+def warm_up():
+    """Compile (or load from the cache) before chains fork, so workers don't each compile."""
+    rng = np.random.default_rng(0)
+    ZT = np.ones((1, 2))
+    collapsed_local_sweep(rng, ZT, np.array([2.0]), np.zeros(2), np.zeros(1), np.ones(1), 1.0, 1.0, 0.0)
