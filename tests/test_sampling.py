@@ -106,6 +106,21 @@ def test_inference_data_layout(conjugate_fit):
     np.testing.assert_allclose(idata.observed_data["y"].values, y.to_numpy())
 
 
+def test_diagnostics_equal_arviz(conjugate_fit):
+    """The vectorised checks report ArviZ's worst R-hat / bulk ESS / tail ESS."""
+    import arviz as az
+
+    _, _, res, _ = conjugate_fit
+    post = res.idata.posterior[list(res.check_vars)]
+    worst = {
+        "r_hat": max(float(v.max()) for v in az.rhat(post).data_vars.values()),
+        "ess_bulk": min(float(v.min()) for v in az.ess(post, method="bulk").data_vars.values()),
+        "ess_tail": min(float(v.min()) for v in az.ess(post, method="tail").data_vars.values()),
+    }
+    for name, value in worst.items():
+        assert res.diagnostics[name].value == pytest.approx(value, rel=1e-10), name
+
+
 def test_summary_columns(conjugate_fit):
     *_, res, _ = conjugate_fit
     table = res.summary()
