@@ -30,15 +30,21 @@ def _average_ranks(x):
     m, n = x.shape
     order = np.argsort(x, axis=1)
     s = np.take_along_axis(x, order, axis=1)
-    idx = np.broadcast_to(np.arange(n), (m, n))
-    starts = np.ones((m, n), dtype=bool)
-    starts[:, 1:] = s[:, 1:] != s[:, :-1]
-    ends = np.ones((m, n), dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    first = np.maximum.accumulate(np.where(starts, idx, 0), axis=1)
-    last = np.minimum.accumulate(np.where(ends, idx, n)[:, ::-1], axis=1)[:, ::-1]
+    sorted_ranks = np.broadcast_to(np.arange(1.0, n + 1.0), (m, n))
+    tied = s[:, 1:] == s[:, :-1]
+    rows = np.flatnonzero(tied.any(axis=1))
+    if rows.size:  # rows with ties: every member of a run of equal values gets the run's mean rank
+        sorted_ranks = sorted_ranks.copy()
+        idx = np.broadcast_to(np.arange(n), (rows.size, n))
+        starts = np.ones((rows.size, n), dtype=bool)
+        starts[:, 1:] = ~tied[rows]
+        ends = np.ones((rows.size, n), dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        first = np.maximum.accumulate(np.where(starts, idx, 0), axis=1)
+        last = np.minimum.accumulate(np.where(ends, idx, n)[:, ::-1], axis=1)[:, ::-1]
+        sorted_ranks[rows] = (first + last) / 2.0 + 1.0
     ranks = np.empty((m, n))
-    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    np.put_along_axis(ranks, order, sorted_ranks, axis=1)
     return ranks
 
 
@@ -77,11 +83,12 @@ def _ess(x):
     c, d, m = x.shape
     spread = x.max(axis=(0, 1)) - x.min(axis=(0, 1))
     constant = spread < np.finfo(float).resolution
-    centred = x - x.mean(axis=1, keepdims=True)
+    # FFT along a contiguous last axis: (c, m, d) layout (3-4x faster than along axis 1)
+    centred = np.ascontiguousarray((x - x.mean(axis=1, keepdims=True)).transpose(0, 2, 1))
     nfft = fft.next_fast_len(2 * d)
-    f = np.fft.rfft(centred, n=nfft, axis=1)
-    acov = np.fft.irfft(f * np.conjugate(f), n=nfft, axis=1)[:, :d] / d  # (c, d, m)
-    acov_mean = acov.mean(axis=0)  # (d, m)
+    f = fft.rfft(centred, n=nfft, axis=-1)
+    acov = fft.irfft(f * np.conjugate(f), n=nfft, axis=-1)[..., :d] / d  # (c, m, d)
+    acov_mean = acov.mean(axis=0).T  # (d, m)
     mean_var = acov_mean[0] * d / (d - 1.0)
     var_plus = mean_var * (d - 1.0) / d
     if c > 1:
@@ -135,12 +142,23 @@ def ess_tail(x):
     return rank_diagnostics(x, rhat=False, bulk=False)[2]
 
 
+#: Variables are processed in blocks of about this many numbers, so the
+#: temporaries (ranks, normal scores, FFTs) stay a few times 40 MB however wide
+#: the posterior is.
+_BLOCK_SIZE = 5_000_000
+
+
 def rank_diagnostics(x, rhat=True, bulk=True, tail=True):
     """(R-hat, bulk ESS, tail ESS) per variable of a (chain, draw, m) array, NaN where
     undefined (non-finite draws, fewer than 4 draws, R-hat with one chain) or not requested.
     The rank-normalized split chains are computed once for R-hat and bulk ESS."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     m = x.shape[2]
+    step = max(1, _BLOCK_SIZE // max(1, x.shape[0] * x.shape[1]))
+    if m > step:
+        blocks = [rank_diagnostics(x[:, :, k:k + step], rhat, bulk, tail) for k in range(0, m, step)]
+        return tuple(np.concatenate(parts) for parts in zip(*blocks))
+    x = np.asarray(x, dtype=float)
     out = [np.full(m, np.nan) for _ in range(3)]
     ok = ~_invalid(x, min_chains=1)
     if not ok.any():

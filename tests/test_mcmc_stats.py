@@ -54,3 +54,13 @@ def test_invalid_input_gives_nan():
         assert np.isnan(out[1]) and np.isnan(out[2])
         assert np.isfinite(out[0])
     assert np.all(np.isnan(ess_bulk(x[:, :3])))  # fewer than 4 draws
+
+
+def test_blocks_give_the_same_values(monkeypatch):
+    from bayes_sparse import _mcmc_stats
+
+    x = _draws(2, 60, seed=3)
+    whole = _mcmc_stats.rank_diagnostics(x)
+    monkeypatch.setattr(_mcmc_stats, "_BLOCK_SIZE", 2 * 60 * 3)  # three variables per block
+    for a, b in zip(whole, _mcmc_stats.rank_diagnostics(x)):
+        np.testing.assert_array_equal(a, b)
