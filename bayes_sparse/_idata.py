@@ -47,8 +47,12 @@ def add_shrinkage(idata, design):
         post["kappa"] = (("chain", "draw", "feature"), kappa)
 
 
-def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None):
+def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None, stacked=None):
     """Stack per-chain draw dicts into InferenceData.
+
+    ``stacked`` holds variables already laid out as (chain, draw, ...) arrays
+    (the per-feature ``beta`` and ``lam`` that the chains write in place); they
+    are used without copying.
 
     Groups: ``posterior`` (``beta`` (chain, draw, feature) on the original scale,
     ``beta_std`` when standardizing, ``intercept``, ``intercept_c``, ``sigma``
@@ -58,7 +62,8 @@ def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None):
     import arviz as az
 
     chains = len(results)
-    beta_model = _stack_pop(results, "beta")
+    stacked = dict(stacked or {})
+    beta_model = stacked.pop("beta") if "beta" in stacked else _stack_pop(results, "beta")
     post = {}
     if design.standardize:
         post["beta_std"] = beta_model
@@ -70,6 +75,7 @@ def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None):
     post["intercept"] = design.y_mean + intercept_c - post["beta"] @ design.x_mean
     post["sigma"] = _stack_pop(results, "sigma")
     stats = {}
+    post.update(stacked)
     for key in list(results[0]):
         arr = _stack_pop(results, key)
         if key.startswith("stat:"):

@@ -36,6 +36,7 @@ Bhattacharya et al. (2016) algorithm when p > n (:mod:`bayes_sparse._linalg`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -444,21 +445,25 @@ def _hyper_values(state, spec):
     return {"tau": math.sqrt(state.tau2), "lam": np.sqrt(state.lam2), "c2": state.c2}
 
 
-def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progress=None, chain: int = 0, thin: int = 1):
+def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progress=None, chain: int = 0, thin: int = 1,
+              store=None):
     """Run one chain of ``tune + draws * thin`` iterations; return a dict of arrays with a
     leading draw axis holding every ``thin``-th iteration after warm-up.
 
     ``beta`` (model scale), ``sigma``, ``intercept_c`` and the hyperparameters
     named by the prior; ``tau_evaluations`` (factorisations per tau update) for the regularized horseshoe.
+    ``store`` maps per-feature outputs (``beta``, ``lam``) to preallocated (draws, p)
+    arrays that are filled in place and left out of the returned dict.
     """
     rng = np.random.default_rng(seed)
     data = LinearData.from_arrays(Z, yc)
     kernel = kernel_for(spec)
     state = init_state(rng, spec, data, noise)
     n, p = data.n, data.p
-    out = {"beta": np.empty((draws, p)), "sigma": np.empty(draws)}
+    store = store or {}
+    out = {"beta": store.get("beta", np.empty((draws, p))), "sigma": np.empty(draws)}
     for name in _record_names(spec):
-        out[name] = np.empty((draws, p)) if name == "lam" else np.empty(draws)
+        out[name] = store.get(name, np.empty((draws, p))) if name == "lam" else np.empty(draws)
     stats = {}
     total = tune + draws * thin
     report_every = max(1, total // 100)
@@ -486,7 +491,7 @@ def run_chain(spec, noise: NoiseSpec, Z, yc, draws: int, tune: int, seed, progre
     # drawn after the loop so that a thinned chain is a subsequence of the unthinned one
     out["intercept_c"] = out["sigma"] / math.sqrt(n) * rng.standard_normal(draws)
     out.update({f"stat:{k}": v for k, v in stats.items()})
-    return out
+    return {k: v for k, v in out.items() if k not in store}
 
 
 #: A fixed slice interval of about five posterior sds of log tau^2 covers the
@@ -502,18 +507,41 @@ def tuned_slice_width(log_tau2_draws):
     return float(np.clip(TAU_WIDTH_SDS * np.std(log_tau2_draws), 0.05, 10.0))
 
 
-def _run_chain_job(args):
-    """Process-pool entry point: single-threaded BLAS so chains don't oversubscribe cores."""
+#: Per-feature outputs of running samplers, by token: (chains, draws, p) arrays in
+#: shared memory. Forked workers inherit this registry and write their chain's
+#: draws straight into it, so large posteriors are never pickled back.
+_SHARED_OUTPUTS = {}
+_TOKENS = itertools.count()
+
+
+def _run_chain_job(args, single_thread=True):
+    """Process-pool entry point: single-threaded BLAS so chains don't oversubscribe cores
+    (and give the same draws however many cores run them)."""
+    *args, token = args
+    chain = args[8]
+    store = {k: v[chain] for k, v in _SHARED_OUTPUTS.get(token, {}).items()}
+    if not single_thread:
+        return run_chain(*args, store=store)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
-        return run_chain(*args)
+        return run_chain(*args, store=store)
     with threadpool_limits(1):
-        return run_chain(*args)
+        return run_chain(*args, store=store)
+
+
+def _shared_empty(shape):
+    """A float array in anonymous shared memory (MAP_SHARED: visible to forked children)."""
+    import mmap
+
+    count = int(np.prod(shape))
+    return np.frombuffer(mmap.mmap(-1, max(8 * count, 8)), dtype=float, count=count).reshape(shape)
 
 
 def sample_gibbs(design, prior, *, sigma, draws, tune, chains, random_seed, progressbar=True, cores=None, thin=1):
     """Run the Gibbs chains for a validated design; return ArviZ InferenceData."""
+    import multiprocessing as mp
+
     from ._idata import gibbs_to_idata
 
     spec = resolve_spec(prior, design.n, design.p)
@@ -524,12 +552,22 @@ def sample_gibbs(design, prior, *, sigma, draws, tune, chains, random_seed, prog
         warm_up()  # compile / load the compiled sweep once, before chains fork
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     cores = max(1, min(cores or os.cpu_count() or 1, chains))
-    jobs = [(spec, noise, design.Z, design.yc, draws, tune, seeds[c], None, c, thin) for c in range(chains)]
-    results = _run_jobs(jobs, cores, progressbar, total=tune + draws * thin)
-    return gibbs_to_idata(results, design, prior, spec, fixed_sigma=noise.fixed)
+    fork = "fork" in mp.get_all_start_methods()
+    names = ["beta"] + [name for name in _record_names(spec) if name == "lam"]
+    stacked = {name: (_shared_empty if fork else np.empty)((chains, draws, design.p)) for name in names}
+    token = next(_TOKENS)  # pickles to an equal value (an object() would not)
+    _SHARED_OUTPUTS[token] = stacked
+    try:
+        jobs = [(spec, noise, design.Z, design.yc, draws, tune, seeds[c], None, c, thin, token) for c in range(chains)]
+        results = _run_jobs(jobs, cores, progressbar, total=tune + draws * thin, fork=fork)
+    finally:
+        del _SHARED_OUTPUTS[token]
+    if not fork and cores > 1:  # spawned workers allocated their own outputs and returned them
+        stacked = {}
+    return gibbs_to_idata(results, design, prior, spec, fixed_sigma=noise.fixed, stacked=stacked)
 
 
-def _run_jobs(jobs, cores, progressbar, total):
+def _run_jobs(jobs, cores, progressbar, total, fork=True):
     from ._progress import ChainProgress
 
     with ChainProgress(len(jobs), total, enabled=progressbar, parallel=cores > 1) as progress:
@@ -537,14 +575,15 @@ def _run_jobs(jobs, cores, progressbar, total):
         if cores == 1:
             results = []
             for job in jobs:
-                results.append(run_chain(*job))
+                # a lone chain may use every BLAS thread
+                results.append(_run_chain_job(job, single_thread=len(jobs) > 1))
                 progress.drain()
             return results
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         # fork (Linux) needs no `if __name__ == "__main__"` guard in user scripts, as PyMC
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+        ctx = mp.get_context("fork" if fork else "spawn")
         with ProcessPoolExecutor(max_workers=cores, mp_context=ctx) as pool:
             futures = [pool.submit(_run_chain_job, job) for job in jobs]
             progress.wait(futures)
