@@ -200,7 +200,7 @@ def fit_command(args) -> int:
         raise CliError(f"output folder {out} exists; use --force to replace it")
     try:
         result = fit(X, y, _prior_from_name(args.prior), sampler=args.sampler, draws=args.draws, tune=args.tune,
-                     chains=args.chains, random_seed=args.seed, progressbar=not args.quiet)
+                     chains=args.chains, thin=args.thin, random_seed=args.seed, progressbar=not args.quiet)
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
     write_outputs(result, out, force=args.force, source=Path(args.data).name)
@@ -258,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--draws", type=int, default=1000)
     f.add_argument("--tune", type=int, default=1000)
     f.add_argument("--chains", type=int, default=4)
+    f.add_argument("--thin", type=int, default=1, help="keep every k-th draw (large p: saves memory)")
     f.add_argument("--seed", type=int, default=None)
     f.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
     f.add_argument("--force", action="store_true", help="replace an existing output folder")

@@ -41,6 +41,18 @@ def test_fit_writes_report_netcdf_csv(csv_file, tmp_path, capsys):
     assert not any(str(i).startswith("=") for i in sel.index)
 
 
+def test_fit_thin(csv_file, tmp_path, capsys):
+    out = tmp_path / "thin"
+    args = ["--draws", "50", "--thin", "3", "--tune", "50", "--chains", "1", "--seed", "1", "--quiet"]
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), *args], capsys)
+    assert code == 0, err
+    import arviz as az
+
+    assert az.from_netcdf(out / "posterior.nc").posterior.sizes["draw"] == 50
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "t0"), "--thin", "0"], capsys)
+    assert code == 2 and "thin must be an integer >= 1" in err
+
+
 @pytest.mark.parametrize(
     "mutate, args, message",
     [
