@@ -10,6 +10,8 @@ equality with ArviZ to 1e-10.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from scipy import fft, special
 
@@ -143,9 +145,9 @@ def ess_tail(x):
 
 
 #: Variables are processed in blocks of about this many numbers, so the
-#: temporaries (ranks, normal scores, FFTs) stay a few times 40 MB however wide
-#: the posterior is.
-_BLOCK_SIZE = 5_000_000
+#: temporaries (ranks, normal scores, FFTs) stay a few times 16 MB per thread
+#: however wide the posterior is.
+_BLOCK_SIZE = 2_000_000
 
 
 def rank_diagnostics(x, rhat=True, bulk=True, tail=True):
@@ -156,7 +158,11 @@ def rank_diagnostics(x, rhat=True, bulk=True, tail=True):
     m = x.shape[2]
     step = max(1, _BLOCK_SIZE // max(1, x.shape[0] * x.shape[1]))
     if m > step:
-        blocks = [rank_diagnostics(x[:, :, k:k + step], rhat, bulk, tail) for k in range(0, m, step)]
+        # numpy's sorts and FFTs release the GIL: blocks run in parallel threads
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
+            blocks = list(pool.map(lambda k: rank_diagnostics(x[:, :, k:k + step], rhat, bulk, tail), range(0, m, step)))
         return tuple(np.concatenate(parts) for parts in zip(*blocks))
     x = np.asarray(x, dtype=float)
     out = [np.full(m, np.nan) for _ in range(3)]

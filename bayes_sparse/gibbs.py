@@ -288,7 +288,8 @@ def draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, c2):
     :mod:`bayes_sparse._collapsed`. Returns new arrays; the inputs are not modified."""
     from ._collapsed import collapsed_local_sweep
 
-    beta, lam2 = beta.copy(), np.asarray(lam2, dtype=float).copy()
+    # the compiled slice works on log lam in [-300, 300]; start inside it whatever the previous step left
+    beta, lam2 = beta.copy(), np.clip(np.asarray(lam2, dtype=float), 1e-260, 1e260)
     resid = data.yc - data.Z @ beta
     collapsed_local_sweep(rng, data.ZT, data.col_norm2, resid, beta, lam2, float(sigma2), float(tau2), 1.0 / c2)
     return beta, lam2

@@ -133,6 +133,16 @@ def test_collapsed_sweep_keeps_the_residual():
     np.testing.assert_allclose(resid, y - Z @ beta, atol=1e-10)
 
 
+def test_collapsed_sweep_recovers_from_extreme_local_scales():
+    rng = np.random.default_rng(13)
+    Z = rng.normal(size=(10, 4))
+    data = LinearData.from_arrays(Z - Z.mean(0), rng.normal(size=10))
+    lam2 = np.array([0.0, np.inf, 1e-320, 1e300])
+    beta, new = G.draw_local_collapsed(rng, data, np.zeros(4), lam2, 1.0, 0.5, 2.0)
+    assert np.all(np.isfinite(beta)) and np.all(np.isfinite(new)) and np.all(new > 0)
+    assert lam2[0] == 0.0  # the caller's array is not modified
+
+
 def test_slab_conditional():
     rng = np.random.default_rng(3)
     spec = G.HorseshoeSpec(tau0=0.5, slab_scale=1.5, slab_df=4.0)
