@@ -251,7 +251,7 @@ def horseshoe_kernel(rng, state: HorseshoeState, data: LinearData, spec: "Horses
     info = {}
     # 1. local scales (and slab) given beta, sigma^2, tau^2
     if not spec.regularized:
-        lam2, nu = draw_local_plain(rng, b2, sigma2, tau2, state.nu)
+        lam2, _ = draw_local_plain(rng, b2, sigma2, tau2, state.nu)  # its nu is redrawn below
         beta, lam2 = draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, math.inf)
         nu = _inv_gamma(rng, 1.0, 1.0 + 1.0 / lam2)
     else:
