@@ -22,6 +22,7 @@ from .result import PosteriorFit
 from .sampling import compare_priors, fit
 from .selection import compare_selection, selection_metrics
 from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
+from .ranking import lasso_ranking
 
 __version__ = "0.1.0"
 
@@ -51,4 +52,5 @@ __all__ = [
     "datasets",
     "plots",
     "selection",
+    "lasso_ranking",
 ]
