@@ -5,7 +5,7 @@ specifications; :func:`build_model` turns them into PyMC models and
 :func:`map_estimate` into the equivalent penalised fit with its certificate.
 """
 
-from . import datasets, plots, selection
+from . import datasets, plots, selection, teach
 from .estimators import BayesianLassoRegressor, BayesianRidgeRegressor, HorseshoeRegressor
 from .map import (
     MapResult,
@@ -53,4 +53,5 @@ __all__ = [
     "plots",
     "selection",
     "lasso_ranking",
+    "teach",
 ]
