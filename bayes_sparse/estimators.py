@@ -8,6 +8,14 @@ samples the posterior (``coef_`` is the posterior mean, ``idata_`` the
 InferenceData); ``method="map"`` returns the posterior mode at a fixed sigma,
 which is the lasso / ridge solution (``coef_`` has exact zeros for the lasso).
 
+MAP mode with defaults (scikit-learn's ``Lasso()`` works without arguments, so
+do these): ``sigma=None`` gives the joint posterior mode of (beta, sigma)
+under the conditional prior and Jeffreys' ``p(sigma**2) ∝ 1/sigma**2`` (unique;
+:mod:`bayes_sparse._map_defaults`), and ``lam=None`` / ``scale=None`` choose the
+penalty by cross-validation (``LassoCV`` / ``RidgeCV``) mapped back to the
+prior. The values used are reported as ``lam_`` / ``scale_``, ``alpha_`` and
+``sigma_``.
+
 Fitted estimators keep posterior draws, never a PyMC model or compiled
 function, so they pickle.
 """
@@ -15,12 +23,21 @@ function, so they pickle.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._data import prepare_data
+from ._map_defaults import (
+    cv_lasso_alpha,
+    cv_ridge_alpha,
+    joint_map_lasso,
+    joint_map_ridge,
+    lam_from_lasso_alpha,
+)
 from .map import map_estimate
 from .priors import Gaussian, Horseshoe, Laplace
 from .sampling import fit as _fit
@@ -53,8 +70,11 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
         if isinstance(self.tune, bool) or not isinstance(self.tune, numbers.Integral) or self.tune < 0:
             raise ValueError(f"tune must be a non-negative integer, got {self.tune!r}")
         _positive_or_none("sigma", self.sigma)
-        if self.method == "map" and self.sigma is None:
-            raise ValueError("method='map' is the posterior mode at a fixed noise sd: set sigma")
+        if self.method == "map" and self.sigma is None and not getattr(self, "conditional", True):
+            raise ValueError(
+                "method='map' with sigma=None is the joint mode of (beta, sigma), which is unique only "
+                "for the conditional prior: set sigma or use conditional=True"
+            )
 
     def fit(self, X, y):
         """Fit to X (n, p) and y (n,); returns self."""
@@ -67,9 +87,9 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
         X_in = X if hasattr(X, "columns") else Xa
         prior = self._prior()
         if self.method == "map":
-            self.map_ = map_estimate(X_in, ya, prior, sigma=self.sigma, standardize=self.standardize)
+            self._fit_map(X_in, ya)
             self.coef_, self.intercept_ = self.map_.coef_, self.map_.intercept_
-            self.sigma_ = float(self.sigma)
+            self.alpha_ = float(self.map_.alpha_)
             self._draws = None
             return self
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -84,6 +104,16 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
         self.coef_, self.intercept_ = beta.mean(0), float(intercept.mean())
         self.sigma_ = float(np.sqrt(np.mean(sigma**2)))
         return self
+
+    def _map_design(self, X_in, ya):
+        """The model-scale design (Z, y_c) for choosing sigma / the penalty."""
+        return prepare_data(X_in, ya, standardize=self.standardize)
+
+    def _map_at(self, X_in, ya, prior, sigma):
+        """The certified MAP at fixed sigma (identical-column warnings were given once already)."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X has identical columns", category=UserWarning)
+            return map_estimate(X_in, ya, prior, sigma=sigma, standardize=self.standardize)
 
     def predict(self, X, return_std: bool = False):
         """Posterior predictive mean (MAP: the fitted value); with ``return_std``
@@ -114,10 +144,25 @@ class BayesianLassoRegressor(_BayesSparseRegressor):
 
         p(beta_j | sigma) = lam / (2 sigma) exp(-lam |beta_j| / sigma)
 
-    or ``lam / 2 exp(-lam |beta_j|)`` when ``conditional=False``; ``lam=None``
-    puts ``lam**2 ~ Gamma(1, 1.78)``. With ``method="map"`` (needs ``lam`` and
-    ``sigma``) the fit is scikit-learn's ``Lasso(alpha=lam sigma / n)`` on
-    standardized columns, i.e. ``(1/2n)||y - Xb||^2 + alpha ||b||_1``.
+    or ``lam / 2 exp(-lam |beta_j|)`` when ``conditional=False``. With
+    ``method="mcmc"``, ``lam=None`` puts ``lam**2 ~ Gamma(1, 1.78)``.
+
+    With ``method="map"`` and ``sigma`` given, the fit is scikit-learn's
+    ``Lasso(alpha=lam sigma / n)`` (``sigma**2 lam / n`` unconditional) on the
+    standardized columns, i.e. ``(1/2n)||y - Zb||^2 + alpha ||b||_1``. The
+    defaults work too:
+
+    * ``sigma=None`` (conditional prior only): the joint posterior mode of
+      (beta, sigma) under Jeffreys' ``p(sigma**2) ∝ 1/sigma**2`` with the
+      intercept integrated out, i.e. the minimiser of
+      ``(n + p + 1) log sigma + RSS / (2 sigma**2) + lam ||b||_1 / sigma``; it is
+      unique and certified (lasso duality gap at the final sigma and the
+      residual of the sigma equation, in ``joint_map_``).
+    * ``lam=None``: alpha is chosen by ``LassoCV`` (5 shuffled folds with
+      ``random_state``) and mapped back: ``lam = n alpha / sigma`` at the given
+      sigma, or, with ``sigma=None``, the lam whose joint mode is exactly
+      ``Lasso(alpha)``: ``sigma**2 = (RSS + n alpha ||b||_1) / (n + p + 1)`` and
+      ``lam = n alpha / sigma``.
 
     Parameters
     ----------
@@ -127,15 +172,23 @@ class BayesianLassoRegressor(_BayesSparseRegressor):
     sampler : {"auto", "gibbs", "nuts"}
     draws, tune, chains : int
     sigma : float or None
-        Fixed noise sd (required for MAP) or None for the Jeffreys prior.
+        Fixed noise sd, or None: Jeffreys prior (MCMC) / joint mode (MAP).
     standardize : bool, default True
     random_state : int, RandomState or None
+        Seeds the sampler (MCMC) or the cross-validation folds (MAP with ``lam=None``).
     progressbar : bool, default False
 
     Attributes
     ----------
     coef_, intercept_ : posterior means (MCMC) or the MAP
     sigma_ : float
+        Posterior root-mean-square sigma (MCMC), the given or joint-mode sigma (MAP).
+    lam_ : float
+        MAP: the rate used (given, or chosen by cross-validation).
+    alpha_ : float
+        MAP: the equivalent scikit-learn ``Lasso`` alpha on the model scale.
+    joint_map_ : JointMap or None
+        MAP with ``sigma=None``: the joint mode and its certificate.
     idata_ : arviz.InferenceData (MCMC)
     diagnostics_ : convergence checks (MCMC)
     map_ : MapResult (MAP) with the duality-gap certificate
@@ -158,19 +211,44 @@ class BayesianLassoRegressor(_BayesSparseRegressor):
 
     def _prior(self):
         _positive_or_none("lam", self.lam)
-        if self.method == "map" and self.lam is None:
-            raise ValueError("method='map' needs a fixed lam (the penalty); lam=None means a hyperprior")
         return Laplace(lam=self.lam, conditional=bool(self.conditional))
+
+    def _fit_map(self, X_in, ya):
+        design = self._map_design(X_in, ya)
+        Z, yc, cond = design.Z, design.yc, bool(self.conditional)
+        lam, sigma = self.lam, self.sigma
+        if lam is None:
+            cv_alpha = cv_lasso_alpha(Z, yc, n_splits=5, random_state=self.random_state)
+            lam, sigma = lam_from_lasso_alpha(Z, yc, cv_alpha, sigma=self.sigma, conditional=cond)
+        self.joint_map_ = None
+        if self.sigma is None:
+            # with lam from CV, sigma above is already the fixed point: one sweep confirms it
+            self.joint_map_ = joint_map_lasso(Z, yc, lam, sigma_init=sigma)
+            sigma = self.joint_map_.sigma
+        self.lam_, self.sigma_ = float(lam), float(sigma)
+        self.map_ = self._map_at(X_in, ya, Laplace(lam=self.lam_, conditional=cond), self.sigma_)
 
 
 class BayesianRidgeRegressor(_BayesSparseRegressor):
     """Bayesian ridge (Gaussian prior), not to be confused with scikit-learn's ``BayesianRidge``.
 
     Prior ``beta_j | sigma ~ N(0, sigma**2 scale**2)`` (``conditional=True``) or
-    ``N(0, scale**2)``; ``scale=None`` puts ``scale**2 ~ InverseGamma(1, 1)``.
-    With ``method="map"`` the fit is ``Ridge(alpha=1/scale**2)`` (conditional)
-    or ``Ridge(alpha=sigma**2/scale**2)`` on standardized columns.
-    Parameters and attributes as :class:`BayesianLassoRegressor`.
+    ``N(0, scale**2)``; with ``method="mcmc"``, ``scale=None`` puts
+    ``scale**2 ~ InverseGamma(1, 1)``. With ``method="map"`` the fit is
+    ``Ridge(alpha=1/scale**2)`` (conditional) or ``Ridge(alpha=sigma**2/scale**2)``
+    on standardized columns, objective ``||y - Zb||^2 + alpha ||b||^2``. Defaults:
+
+    * ``sigma=None`` (conditional only): the joint mode of (beta, sigma), the
+      minimiser of ``(n + p + 1) log sigma + (RSS + ||b||^2 / scale**2) / (2 sigma**2)``.
+      beta does not depend on sigma (it is ``Ridge(1/scale**2)``) and
+      ``sigma**2 = (RSS + ||b||^2 / scale**2) / (n + p + 1)``.
+    * ``scale=None``: alpha by ``RidgeCV`` (efficient leave-one-out over a
+      log grid), mapped back as ``scale = 1/sqrt(alpha)`` (conditional) or
+      ``sigma/sqrt(alpha)``.
+
+    Parameters as :class:`BayesianLassoRegressor`; attributes too, with
+    ``scale_`` (the scale used) in place of ``lam_`` and ``alpha_`` the
+    ``Ridge`` alpha.
     """
 
     def __init__(self, scale=None, *, conditional=True, method="mcmc", sampler="auto", draws=1000, tune=1000,
@@ -189,9 +267,23 @@ class BayesianRidgeRegressor(_BayesSparseRegressor):
 
     def _prior(self):
         _positive_or_none("scale", self.scale)
-        if self.method == "map" and self.scale is None:
-            raise ValueError("method='map' needs a fixed scale; scale=None means a hyperprior")
         return Gaussian(scale=self.scale, conditional=bool(self.conditional))
+
+    def _fit_map(self, X_in, ya):
+        design = self._map_design(X_in, ya)
+        Z, yc, cond = design.Z, design.yc, bool(self.conditional)
+        scale = self.scale
+        if scale is None:
+            alpha = cv_ridge_alpha(Z, yc)
+            # Ridge alpha = 1/scale**2 (conditional) or sigma**2/scale**2
+            scale = 1.0 / np.sqrt(alpha) if cond else float(self.sigma) / np.sqrt(alpha)
+        self.joint_map_ = None
+        sigma = self.sigma
+        if sigma is None:
+            self.joint_map_ = joint_map_ridge(Z, yc, scale)
+            sigma = self.joint_map_.sigma
+        self.scale_, self.sigma_ = float(scale), float(sigma)
+        self.map_ = self._map_at(X_in, ya, Gaussian(scale=self.scale_, conditional=cond), self.sigma_)
 
 
 class HorseshoeRegressor(_BayesSparseRegressor):
