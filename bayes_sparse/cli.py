@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import shutil
 import sys
@@ -116,8 +118,63 @@ def safe_csv(df, path):
     out.to_csv(path)
 
 
-def read_csv_data(path, target):
-    """Load a CSV and split it into (X, y) with the library's checks, as one-line errors."""
+#: Bytes read to sniff the delimiter and the header row.
+SNIFF_BYTES = 64 * 1024
+#: Delimiters the sniffer may choose among.
+SNIFF_DELIMITERS = ",;\t|"
+
+
+def _parse_sep(value):
+    """``--sep``: one character; ``tab`` or ``\\t`` for a tab."""
+    if value in ("tab", "\\t", "\t"):
+        return "\t"
+    if len(value) != 1 or value in "\r\n\"":
+        raise argparse.ArgumentTypeError(f"must be one character (or 'tab'), got {value!r}")
+    return value
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The field delimiter of a CSV sample (``,`` ``;`` tab or ``|``); ``,`` when it cannot tell."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SNIFF_DELIMITERS).delimiter
+    except csv.Error:  # one column, or no consistent delimiter: the CSV default
+        return ","
+
+
+def _header(path, sep):
+    """First row of the file (the delimiter sniffed unless given) and the delimiter."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(SNIFF_BYTES)
+    if not sample.strip():
+        raise CliError(f"{path.name} is empty")
+    if sep is None:
+        # a sample cut mid-line would make the last line look inconsistent
+        cut = sample.rfind("\n")
+        sep = sniff_delimiter(sample[: cut + 1] if cut > 0 else sample)
+    header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
+    return header, sep
+
+
+def _refuse_duplicates(header, path):
+    """pandas would rename a repeated ``a`` to ``a.1`` and go on; refuse instead."""
+    seen, repeated = {}, {}
+    for i, name in enumerate(header, start=1):
+        if name in seen:
+            repeated.setdefault(name, [seen[name]]).append(i)
+        else:
+            seen[name] = i
+    if repeated:
+        shown = "; ".join(f"{name!r} (columns {', '.join(map(str, cols))})" for name, cols in repeated.items())
+        raise CliError(f"duplicate column names in the header of {path.name}: {shown}; rename them")
+
+
+def read_csv_data(path, target, sep=None):
+    """Load a CSV and split it into (X, y) with the library's checks, as one-line errors.
+
+    The delimiter is sniffed from the first :data:`SNIFF_BYTES` (``,`` ``;`` tab
+    ``|``; ``,`` when unclear) unless ``sep`` is given; a header that repeats
+    a column name is refused.
+    """
     import pandas as pd
 
     from ._data import check_X, check_y
@@ -125,12 +182,18 @@ def read_csv_data(path, target):
     path = Path(path)
     if not path.is_file():
         raise CliError(f"no such file: {path}")
+    header, sep = _header(path, sep)
+    _refuse_duplicates(header, path)
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, sep=sep)
     except Exception as err:  # noqa: BLE001 - any parse error becomes one clear line
-        raise CliError(f"cannot read {path} as CSV: {err}") from None
+        msg = " ".join(str(err).split())
+        raise CliError(f"cannot read {path} as CSV (delimiter {sep!r}): {msg}") from None
     if target not in df.columns:
-        raise CliError(f"target column {target!r} not found in {path.name}; columns are: {', '.join(map(str, df.columns[:20]))}")
+        raise CliError(
+            f"target column {target!r} not found in {path.name} (delimiter {sep!r}; use --sep to change it); "
+            f"columns are: {', '.join(map(str, df.columns[:20]))}"
+        )
     y, X = df[target], df.drop(columns=[target])
     bad = [str(c) for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     if bad:
@@ -145,10 +208,49 @@ def read_csv_data(path, target):
     return X, y
 
 
-def _prior_from_name(name):
+#: Prior hyper-parameters on the command line: option -> (attribute, help).
+HYPER_OPTIONS = {
+    "lam": ("--lam", "Laplace rate lam > 0: p(b_j|sigma) = lam/(2 sigma) exp(-lam |b_j|/sigma) "
+                     "(default: a Gamma hyperprior on lam^2)"),
+    "scale": ("--scale", "prior scale > 0: Laplace scale 1/lam, or the Gaussian sd in units of sigma, "
+                         "b_j|sigma ~ N(0, sigma^2 scale^2) (default: a hyperprior)"),
+    "expected_nonzero": ("--expected-nonzero", "horseshoe: prior guess p0 of the number of non-zero "
+                                               "coefficients; sets tau0 = p0/(p-p0)/sqrt(n) (default: tau0 = 1)"),
+    "slab_scale": ("--slab-scale", "regularized horseshoe slab scale > 0, or 'none' for the plain "
+                                   "horseshoe (default 2)"),
+}
+#: Which hyper-parameters each prior takes.
+PRIOR_HYPERS = {"laplace": ("lam", "scale"), "gaussian": ("scale",), "horseshoe": ("expected_nonzero", "slab_scale")}
+
+
+def _slab_scale(value):
+    """``--slab-scale``: a number, or ``none`` for the plain horseshoe."""
+    if value.strip().lower() == "none":
+        return "none"
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or 'none', got {value!r}") from None
+
+
+def _prior_from_name(name, **hyper):
+    """The prior specification named ``name`` with the hyper-parameters given
+    (None = not given); a hyper-parameter the prior does not have is an error."""
     from . import priors
 
-    return getattr(priors, PRIORS[name])()
+    given = {k: v for k, v in hyper.items() if v is not None}
+    wrong = [k for k in given if k not in PRIOR_HYPERS[name]]
+    if wrong:
+        takes = ", ".join(HYPER_OPTIONS[k][0] for k in PRIOR_HYPERS[name])
+        raise CliError(
+            f"{', '.join(HYPER_OPTIONS[k][0] for k in wrong)} does not apply to --prior {name} (it takes: {takes})"
+        )
+    if given.get("slab_scale") == "none":
+        given["slab_scale"] = None
+    try:
+        return getattr(priors, PRIORS[name])(**given)
+    except (TypeError, ValueError) as err:
+        raise CliError(str(err)) from None
 
 
 def _build_atomically(out_dir, build):
@@ -194,12 +296,13 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
 def fit_command(args) -> int:
     from .sampling import fit
 
-    X, y = read_csv_data(args.data, args.target)
+    prior = _prior_from_name(args.prior, **{k: getattr(args, k) for k in HYPER_OPTIONS})
+    X, y = read_csv_data(args.data, args.target, sep=args.sep)
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CliError(f"output folder {out} exists; use --force to replace it")
     try:
-        result = fit(X, y, _prior_from_name(args.prior), sampler=args.sampler, draws=args.draws, tune=args.tune,
+        result = fit(X, y, prior, sampler=args.sampler, draws=args.draws, tune=args.tune,
                      chains=args.chains, thin=args.thin, random_seed=args.seed, progressbar=not args.quiet)
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
@@ -240,26 +343,38 @@ def demo_command(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="bayes-sparse", description="Bayesian sparse regression with honest uncertainty."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="MAP = penalised optimum, then all three priors on the built-in diabetes data")
     d.add_argument("--out", help="output folder (default: a new bayes-sparse-demo-<time> folder)")
-    d.add_argument("--draws", type=int, default=2000)
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--draws", type=int, default=2000, help="posterior draws per chain (default 2000)")
+    d.add_argument("--seed", type=int, default=0, help="random seed of the samplers (default 0)")
     d.add_argument("--force", action="store_true", help="replace an existing output folder")
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     f = sub.add_parser("fit", help="fit a CSV file and write a report, the posterior and tables")
-    f.add_argument("data", help="CSV file with a header row")
+    f.add_argument("data", help="CSV file with a header row (delimiter sniffed: , ; tab or |)")
     f.add_argument("--target", required=True, help="name of the response column")
-    f.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe")
-    f.add_argument("--sampler", choices=["auto", "nuts", "gibbs"], default="auto")
-    f.add_argument("--draws", type=int, default=1000)
-    f.add_argument("--tune", type=int, default=1000)
-    f.add_argument("--chains", type=int, default=4)
+    f.add_argument("--sep", type=_parse_sep, default=None,
+                   help="field delimiter, one character or 'tab' (default: sniffed from the file)")
+    f.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe",
+                   help="prior on the standardized coefficients (default horseshoe)")
+    hyper = f.add_argument_group("prior hyper-parameters (each only for the priors that have it)")
+    for attr, (flag, text) in HYPER_OPTIONS.items():
+        hyper.add_argument(flag, dest=attr, type=_slab_scale if attr == "slab_scale" else float,
+                           default=None, help=text)
+    f.add_argument("--sampler", choices=["auto", "nuts", "gibbs"], default="auto",
+                   help="Gibbs (fast, exact conditionals), NUTS (PyMC) or auto: Gibbs when available")
+    f.add_argument("--draws", type=int, default=1000, help="posterior draws per chain, after warm-up (default 1000)")
+    f.add_argument("--tune", type=int, default=1000, help="warm-up iterations per chain, discarded (default 1000)")
+    f.add_argument("--chains", type=int, default=4, help="independent chains, for R-hat (default 4)")
     f.add_argument("--thin", type=int, default=1, help="keep every k-th draw (large p: saves memory)")
-    f.add_argument("--seed", type=int, default=None)
+    f.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
     f.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
     f.add_argument("--force", action="store_true", help="replace an existing output folder")
     f.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -33,3 +33,30 @@ def test_demo_command_writes_three_reports(tmp_path, monkeypatch, capsys):
     assert str(folder.resolve()) in out
     assert main(["demo", "--out", str(folder), "--quiet"]) == 2  # refuses to overwrite
     assert "exists; use --force" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"bayes-sparse {version('bayes_sparse')}"
+
+
+def test_every_option_has_help_text():
+    import argparse
+
+    from bayes_sparse.cli import build_parser
+
+    parser = build_parser()
+    subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    parsers = [parser, *subparsers[0].choices.values()]
+    assert {p.prog for p in parsers} == {"bayes-sparse", "bayes-sparse demo", "bayes-sparse fit"}
+    missing = [
+        (p.prog, a.dest) for p in parsers for a in p._actions
+        if not isinstance(a, argparse._SubParsersAction) and not (a.help and a.help.strip())
+    ]
+    assert missing == []

@@ -74,6 +74,96 @@ def test_bad_input_one_line(csv_file, tmp_path, capsys, mutate, args, message):
     assert not (tmp_path / "o").exists()
 
 
+def _one_line_error(code, err, pattern):
+    import re
+
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("bayes-sparse: error: "), err
+    assert re.search(pattern, err), err
+
+
+def test_duplicate_header_refused_naming_the_names(tmp_path, capsys):
+    path = tmp_path / "dup.csv"
+    rng = np.random.default_rng(0)
+    rows = "\n".join(",".join(f"{v:.4f}" for v in rng.normal(size=5)) for _ in range(20))
+    path.write_text("a,b,a,target,b\n" + rows + "\n")
+    code, _, err = _run(["fit", str(path), "--target", "target", "--out", str(tmp_path / "o"), *FAST], capsys)
+    _one_line_error(code, err, r"duplicate column names in the header of dup.csv: 'a' \(columns 1, 3\); 'b' \(columns 2, 5\)")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semi.csv"), ("\t", "tabs.tsv"), ("|", "pipe.txt")])
+def test_delimiter_sniffed(csv_file, tmp_path, capsys, sep, name):
+    df = pd.read_csv(csv_file)
+    path = tmp_path / name
+    df.to_csv(path, sep=sep, index=False)
+    out = tmp_path / "out"
+    code, _, err = _run(["fit", str(path), "--target", "target", "--prior", "gaussian", "--out", str(out), *FAST], capsys)
+    assert code == 0, err
+    import arviz as az
+
+    idata = az.from_netcdf(out / "posterior.nc")
+    assert list(idata.posterior["beta"].coords["feature"].values) == [c for c in df.columns if c != "target"]
+
+
+def test_sep_option_forces_the_delimiter(csv_file, tmp_path, capsys):
+    path = tmp_path / "semi.csv"
+    pd.read_csv(csv_file).to_csv(path, sep=";", index=False)
+    args = ["fit", str(path), "--target", "target", "--prior", "gaussian", *FAST]
+    code, _, err = _run([*args, "--sep", ",", "--out", str(tmp_path / "o")], capsys)
+    _one_line_error(code, err, r"target column 'target' not found in semi.csv \(delimiter ','; use --sep")
+    code, _, err = _run([*args, "--sep", ";", "--out", str(tmp_path / "ok")], capsys)
+    assert code == 0, err
+
+
+def test_prior_hyper_parameters_reach_the_prior(csv_file, tmp_path, capsys, monkeypatch):
+    seen = []
+
+    def fake_fit(X, y, prior, **kwargs):
+        seen.append(prior)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr("bayes_sparse.sampling.fit", fake_fit)
+    base = ["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *FAST]
+    cases = [
+        (["--prior", "laplace", "--lam", "3"], bs.Laplace(lam=3.0)),
+        (["--prior", "laplace", "--scale", "0.5"], bs.Laplace(scale=0.5)),
+        (["--prior", "gaussian", "--scale", "2"], bs.Gaussian(scale=2.0)),
+        (["--prior", "horseshoe", "--expected-nonzero", "2", "--slab-scale", "1.5"],
+         bs.Horseshoe(expected_nonzero=2.0, slab_scale=1.5)),
+        (["--prior", "horseshoe", "--slab-scale", "none"], bs.Horseshoe(slab_scale=None)),
+    ]
+    for extra, expected in cases:
+        code, _, err = _run([*base, *extra], capsys)
+        assert code == 2 and "stop here" in err
+        assert seen[-1] == expected
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--prior", "gaussian", "--lam", "2"], r"--lam does not apply to --prior gaussian \(it takes: --scale\)"),
+        (["--prior", "laplace", "--expected-nonzero", "2", "--slab-scale", "1"],
+         r"--expected-nonzero, --slab-scale does not apply to --prior laplace \(it takes: --lam, --scale\)"),
+        (["--prior", "horseshoe", "--scale", "1"], r"--scale does not apply to --prior horseshoe"),
+        (["--prior", "laplace", "--lam", "-1"], r"Laplace lam must be a positive finite number, got -1.0"),
+        (["--prior", "laplace", "--lam", "1", "--scale", "1"], r"give either lam or scale"),
+        (["--prior", "horseshoe", "--expected-nonzero", "4"], r"expected_nonzero=4.0 must be smaller than the number of features \(4\)"),
+    ],
+)
+def test_prior_hyper_parameter_errors(csv_file, tmp_path, capsys, extra, message):
+    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *FAST, *extra], capsys)
+    _one_line_error(code, err, message)
+    assert not (tmp_path / "o").exists()
+
+
+def test_sep_and_slab_scale_values_checked_by_argparse(csv_file, tmp_path, capsys):
+    for extra, message in ((["--sep", "ab"], "must be one character"), (["--slab-scale", "wide"], "must be a number or 'none'")):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *extra])
+        assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_missing_file(tmp_path, capsys):
     code, _, err = _run(["fit", str(tmp_path / "none.csv"), "--target", "y", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and "no such file" in err
