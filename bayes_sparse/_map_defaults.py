@@ -64,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .map import Certificate, _ridge_certificate, _solve_ridge, lasso_certificate, solve_lasso
+from .map import Certificate, _ridge_certificate, _solve_ridge, solve_lasso
 
 __all__ = [
     "JointMap",
