@@ -334,9 +334,9 @@ def plot_lasso_ranking(table, *, ax=None, annotate: bool = True):
     if not isinstance(path, LassoPath):
         raise ValueError("table has no lasso path in table.attrs['path']; pass the output of lasso_ranking")
     if ax is None:
-        from matplotlib.figure import Figure
+        from .teach import _figure
 
-        ax = Figure(figsize=(7, 4.5), layout="constrained").add_subplot()
+        ax = _figure(figsize=(7, 4.5), layout="constrained").add_subplot()
     a = path.alphas
     keep = a > 0
     x = a[keep]

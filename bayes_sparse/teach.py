@@ -38,6 +38,7 @@ value of a cell).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from numbers import Real
 
@@ -310,10 +311,31 @@ def posterior_2d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0
 
 
 # ----------------------------------------------------------------------------- figures
-def _new_axes(ncols, figsize):
+@functools.cache
+def _figure_class():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    class ShownFigure(Figure):
+        """A Figure that IPython shows as PNG by itself (``_repr_png_``)."""
+
+        def _repr_png_(self):
+            return _png(self, dpi=100, bbox_inches="tight")
+
+    return ShownFigure
+
+
+def _figure(**kwargs):
+    """A :class:`matplotlib.figure.Figure` that IPython shows as PNG (no pyplot, no backend needed).
+
+    Without pyplot a bare ``Figure`` has no display formatter until some pyplot
+    figure has activated the inline backend; ``_repr_png_`` makes it show as
+    the value of a notebook cell either way.
+    """
+    return _figure_class()(**kwargs)
+
+
+def _new_axes(ncols, figsize):
+    fig = _figure(figsize=figsize, layout="constrained")
     return fig.subplots(1, ncols, squeeze=False)[0]
 
 
@@ -495,11 +517,11 @@ def explore(prior: str = "laplace", *, dim: int = 1, lam: float = 1.0, sigma: fl
     return _widget_box(w, fig, prior=prior, dim=dim, lam=lam, sigma=sigma, z=z, n=n)
 
 
-def _png(fig) -> bytes:
+def _png(fig, **kwargs) -> bytes:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", **({"dpi": 90} | kwargs))
     return buf.getvalue()
 
 

@@ -174,7 +174,8 @@ def test_explore_with_widgets_updates_the_image():
     before = image.value
     sliders["lam"].value = 5.0
     assert image.value != before
-    assert teach.explore("gaussian", dim=2, widgets=False).__class__ is matplotlib.figure.Figure
+    fig = teach.explore("gaussian", dim=2, widgets=False)
+    assert isinstance(fig, matplotlib.figure.Figure) and fig._repr_png_().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize("dim", [1, 2])
