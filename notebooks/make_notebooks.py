@@ -1,5 +1,18 @@
-"""Write the teaching notebooks (outputs stripped). Run: python notebooks/make_notebooks.py"""
+"""Write the teaching notebooks and execute them, so they are committed with their figures.
 
+Run from the repository root::
+
+    python notebooks/make_notebooks.py            # write and execute all five
+    python notebooks/make_notebooks.py 02 05      # only these
+
+Each notebook is executed in a fresh kernel (nbclient, the inline backend: no
+backend switching in the notebooks) and saved with its outputs, so GitHub and
+the docs show the figures. Cells are short; markdown between them carries one
+idea per section. A cell tagged ``hide-input`` (and marked ``source_hidden``
+for Jupyter) is an exercise's solution, collapsed when rendered.
+"""
+
+import sys
 from pathlib import Path
 
 import nbformat as nbf
@@ -7,86 +20,81 @@ import nbformat as nbf
 HERE = Path(__file__).parent
 
 
-def nb(cells):
+def nb(cells, title):
     book = nbf.v4.new_notebook()
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    book.cells = [nbf.v4.new_markdown_cell(c[3:]) if c.startswith("md:") else nbf.v4.new_code_cell(c.strip()) for c in cells]
+    book.metadata["language_info"] = {"name": "python"}
+    out = []
+    for c in cells:
+        if c.startswith("md:"):
+            out.append(nbf.v4.new_markdown_cell(c[3:].strip()))
+        elif c.startswith("solution:"):
+            cell = nbf.v4.new_code_cell(c[len("solution:"):].strip())
+            cell.metadata["tags"] = ["hide-input"]
+            cell.metadata["jupyter"] = {"source_hidden": True}
+            out.append(cell)
+        else:
+            out.append(nbf.v4.new_code_cell(c.strip()))
+    book.cells = out
     return book
 
 
 MAP = [
     """md:# MAP = penalised optimum
 
-The lasso minimises `(1/2n)||y - Xb||^2 + alpha ||b||_1`. Under a Laplace prior the negative log posterior at a
-fixed noise sd is `RSS / (2 sigma^2) + sum_j |b_j| / b_scale + const`: multiply by `sigma^2 / n` and it *is* the
-lasso objective with `alpha = sigma^2 / (n b_scale)`. The same algebra turns a Gaussian prior into ridge.
-This notebook shows the penalties, the geometry, the one-dimensional shrinkage rules, a numerical proof with a
-certificate, and the caveat: the Bayesian-lasso posterior mean is **not** sparse.""",
+The lasso minimises $\\frac{1}{2n}\\|y - X\\beta\\|^2 + \\alpha\\|\\beta\\|_1$. Under a Laplace prior, at a fixed noise
+sd $\\sigma$, the negative log posterior is $\\mathrm{RSS}/(2\\sigma^2) + \\sum_j|\\beta_j|/b + \\text{const}$: multiply by
+$\\sigma^2/n$ and it *is* the lasso objective with $\\alpha = \\sigma^2/(n b)$. The same algebra turns a Gaussian
+prior into ridge. This notebook shows the penalties, the shrinkage in one and two dimensions, a numerical proof
+with a certificate, and the caveat: the posterior mean is **not** sparse.""",
     """
 import numpy as np
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from scipy import integrate, stats
 import bayes_sparse as bs
 """,
-    """md:## -log prior = penalty
+    """md:## −log prior = penalty
 
-The horseshoe has no closed-form marginal density; we integrate its local scale out numerically. Its
-`-log p(beta)` goes to minus infinity at 0 (a log-like spike), which is why it has no finite MAP.""",
+Each prior's negative log density, shifted to 0 at its minimum. The Laplace gives $|\\beta|$ (lasso), the
+Gaussian $\\beta^2/2$ (ridge). The horseshoe's goes to $-\\infty$ at 0 (a log-spike), so it has no finite MAP.""",
     """
-b = np.linspace(-3, 3, 401)
-lap = -stats.laplace(scale=1).logpdf(b)
-gau = -stats.norm(scale=1).logpdf(b)
-
-def horseshoe_marginal(beta, tau=1.0):
-    f = lambda lam: stats.norm.pdf(beta, 0, tau * lam) * 2 / (np.pi * (1 + lam**2))
-    return integrate.quad(f, 0, np.inf, limit=200)[0]
-
-hs = -np.log([horseshoe_marginal(v) for v in b[b != 0]])
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(b, lap - lap.min(), label="Laplace: |beta| (lasso)")
-ax.plot(b, gau - gau.min(), label="Gaussian: beta^2 / 2 (ridge)")
-ax.plot(b[b != 0], hs - hs.min(), label="horseshoe: log-like spike at 0")
-ax.set_ylim(0, 5); ax.legend(); ax.set_xlabel("beta"); ax.set_ylabel("-log prior (shifted)")
+b = np.linspace(-3, 3, 600)  # an even number of points: 0 is not on the grid
+fig, ax = plt.subplots(figsize=(6, 3.8))
+for name, label in [("laplace", "Laplace: |beta| (lasso)"), ("gaussian", "Gaussian: beta^2 / 2 (ridge)"),
+                    ("horseshoe", "horseshoe: log-spike at 0")]:
+    nlp = -bs.teach.prior_logpdf(name, b, lam=1.0, sigma=1.0)
+    ax.plot(b, nlp - nlp.min() if name != "horseshoe" else nlp - nlp[np.abs(b).argmax()] + 4, label=label)
+ax.set_ylim(-2, 5); ax.set_xlabel("beta"); ax.set_ylabel("-log prior (shifted)"); ax.legend();
 """,
-    """md:## The L1 diamond and the L2 circle
+    """md:## One coefficient: prior × likelihood = posterior
 
-Contours of the residual sum of squares for two correlated features meet the L1 ball at a corner (a zero
-coefficient) and the L2 ball on its smooth boundary (no zeros).""",
+One standardized feature with least-squares estimate $z$ (here $n=1$, so $z \\sim N(\\beta, \\sigma^2)$). Under the
+Laplace prior the MAP is the **soft-thresholded** $z$ at $\\alpha = \\lambda\\sigma/n$; the posterior mean and median
+shrink too, but never to exactly 0. Right: the three rules as functions of $z$.
+
+In Jupyter, `bs.teach.explore("laplace")` puts this figure under sliders for $\\lambda$, $\\sigma$ and $z$
+(`pip install "bayes_sparse[teach]"`); `widgets=False` gives the static figure shown here.""",
     """
-rng = np.random.default_rng(0)
-X2 = rng.normal(size=(50, 2)) @ np.array([[1, 0.6], [0, 0.8]])
-y2 = X2 @ np.array([1.5, 0.3]) + 0.5 * rng.normal(size=50)
-g = np.linspace(-0.5, 2.5, 200)
-B1, B2 = np.meshgrid(g, g)
-rss = ((y2[:, None, None] - X2[:, :1, None] * B1 - X2[:, 1:, None] * B2) ** 2).sum(0)
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-for ax, (name, t) in zip(axes, [("L1: |b1| + |b2| <= 1", "l1"), ("L2: b1^2 + b2^2 <= 1", "l2")]):
-    ax.contour(B1, B2, rss, levels=15, cmap="Greys")
-    th = np.linspace(0, 2 * np.pi, 400)
-    if t == "l1":
-        ax.fill([1, 0, -1, 0], [0, 1, 0, -1], alpha=0.3)
-    else:
-        ax.fill(np.cos(th), np.sin(th), alpha=0.3)
-    ax.set_title(name); ax.set_aspect("equal"); ax.axhline(0, color="0.8"); ax.axvline(0, color="0.8")
+bs.teach.explore("laplace", lam=1.0, sigma=1.0, z=1.5, widgets=False)
 """,
-    """md:## One dimension: soft thresholding vs proportional shrinkage
-
-With one standardized feature the lasso MAP is `sign(z) max(|z| - alpha, 0)` (soft thresholding, exact zeros)
-and the ridge MAP is `z / (1 + alpha)` (never zero).""",
+    """md:As $\\lambda$ grows the MAP hits 0 and stays there, while the posterior keeps mass on both sides.""",
     """
-z = np.linspace(-3, 3, 301)
-fig, ax = plt.subplots(figsize=(5, 4))
-ax.plot(z, np.sign(z) * np.maximum(np.abs(z) - 1, 0), label="lasso (alpha=1)")
-ax.plot(z, z / 2, label="ridge (alpha=1)")
-ax.plot(z, z, ":", color="0.6", label="no shrinkage")
-ax.legend(); ax.set_xlabel("least-squares estimate"); ax.set_ylabel("MAP")
+bs.teach.small_multiples("laplace", lams=(0.25, 1.0, 2.0, 4.0), z=1.5)
+""",
+    """md:## Two coefficients: the L1 diamond and the L2 circle
+
+Grey: contours of the residual sum of squares for two correlated features. The MAP is where the smallest ball
+of the penalty touches an RSS contour (red). The L1 ball touches at a **corner** once $\\lambda$ is large enough
+(a coefficient is exactly 0); the L2 ball has no corners. Blue: the posterior's 50% and 95% regions.""",
+    """
+bs.teach.small_multiples("laplace", dim=2, lams=(2.0, 20.0, 60.0))
+""",
+    """
+bs.teach.small_multiples("gaussian", dim=2, lams=(2.0, 20.0, 60.0))
 """,
     """md:## The numerical proof, with a certificate
 
 `bs.map_estimate` solves the lasso to a certified duality gap and reports its KKT violation; we compare it with
-scikit-learn's `Lasso` at the equivalent `alpha`.""",
+scikit-learn's `Lasso` at the equivalent $\\alpha$ on the diabetes data.""",
     """
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
@@ -103,10 +111,10 @@ print("exact zeros:", [c for c, v in zip(X.columns, m.coef_) if v == 0])
 """,
     """md:## The honest caveat: the posterior is not sparse
 
-Under the same Laplace prior the posterior puts zero probability on `beta_j = 0`: the posterior mean and median
-are shrunk but not zero. Sparsity is a property of the mode, not of the posterior.""",
+Under the same Laplace prior the posterior puts zero probability on $\\beta_j = 0$: the posterior median is shrunk
+but not zero. Sparsity is a property of the mode, not of the posterior.""",
     """
-post = bs.fit(X, y, prior, sigma=sigma, sampler="gibbs", draws=2000, tune=300, chains=2, random_seed=1, progressbar=False)
+post = bs.fit(X, y, prior, sigma=sigma, sampler="gibbs", draws=1000, tune=300, chains=2, random_seed=1, progressbar=False)
 beta = post.draws("beta")
 for j, name in enumerate(X.columns):
     print(f"{name:>4}: MAP {m.coef_[j]:8.3f}  posterior median {np.median(beta[:, j]):8.3f}  P(beta = 0) = {np.mean(beta[:, j] == 0):.0f}")
@@ -116,29 +124,51 @@ for j, name in enumerate(X.columns):
 DIABETES = [
     """md:# Bayesian lasso, ridge and horseshoe on the diabetes data
 
-Three priors, one data set: posteriors, the Park & Casella path figure, and the selection comparison.""",
+Three priors, one data set: the posteriors, the Park & Casella path figure, and two rankings of the features:
+the **lasso path** (which feature leaves last as the penalty grows) beside the **posterior inclusion**
+probability.""",
     """
 import numpy as np
-import matplotlib
-matplotlib.use("Agg")
+import pandas as pd
 import bayes_sparse as bs
 X, y = bs.datasets.load_diabetes()
-fits = {name: bs.fit(X, y, prior, sampler="gibbs", draws=2000, tune=500, chains=2, random_seed=0, progressbar=False)
-        for name, prior in {"laplace": bs.Laplace(), "ridge": bs.Gaussian(), "horseshoe": bs.Horseshoe()}.items()}
+priors = {"laplace": bs.Laplace(), "ridge": bs.Gaussian(), "horseshoe": bs.Horseshoe()}
+fits = {name: bs.fit(X, y, prior, sampler="gibbs", draws=1000, tune=500, chains=2, random_seed=0, progressbar=False)
+        for name, prior in priors.items()}
 for name, f in fits.items():
-    print(name, f.diagnostics.passed)
+    print(name, "diagnostics passed:", f.diagnostics.passed)
 """,
+    """md:## The Bayesian lasso's posterior
+
+Means, 95% HDIs, effective sample sizes and R-hat per coefficient.""",
     """
 fits["laplace"].summary()[["mean", "sd", "hdi_2.5%", "hdi_97.5%", "ess_bulk", "r_hat"]]
 """,
-    """md:Posterior means differ most for the weak features: the horseshoe shrinks them hardest.""",
+    """md:## Three priors side by side
+
+Posterior means differ most for the weak features: the horseshoe shrinks them hardest.""",
     """
-import pandas as pd
 pd.DataFrame({name: f.coef_ for name, f in fits.items()}, index=X.columns).round(3)
 """,
-    """md:## Park & Casella (2008), Figure 1 style: lasso path vs Bayesian-lasso posterior medians""",
+    """md:## Park & Casella (2008), Figure 1 style
+
+The lasso path beside the Bayesian-lasso posterior medians, both against the relative L1 norm.""",
     """
 axes = bs.plots.plot_paths(X, y, lams=np.geomspace(0.05, 200, 12))
+""",
+    """md:## The lasso path as a ranking
+
+As the penalty grows, coefficients drop out one by one. `bs.lasso_ranking` follows the path exactly (LARS-lasso
+knots, each checked by the certified MAP just above and below) and ranks the features by the $\\alpha$ at which
+they leave for good. `lam_enter` is the same point as a Laplace rate at the posterior median $\\sigma$. `s3`
+famously leaves the path and comes back (Efron et al. 2004).""",
+    """
+sigma = float(np.median(fits["laplace"].draws("sigma")))
+ranking = bs.lasso_ranking(X, y, sigma=sigma)
+ranking[["rank", "alpha_enter", "lam_enter", "n_drops", "alpha_last_enter"]].round(3)
+""",
+    """
+bs.ranking.plot_lasso_ranking(ranking).figure
 """,
     """md:## Selection: posterior inclusion next to LassoCV and stability selection""",
     """
@@ -146,9 +176,23 @@ table = bs.compare_selection(fits["horseshoe"])
 print(table.attrs["rule"]); print(table.attrs["agreement"])
 table[["mean", "inclusion_prob", "shrinkage", "selected_bayes", "lasso_min", "selected_lasso_cv", "stability_freq"]].round(3)
 """,
+    """md:## Two rankings, side by side
+
+The lasso's order of entry against the horseshoe's posterior inclusion order. They agree on the strong
+features; where they differ, the posterior also says how sure it is.""",
+    """
+side = pd.DataFrame({
+    "lasso rank": ranking["rank"],
+    "alpha_enter": ranking["alpha_enter"].round(3),
+    "inclusion rank": table["inclusion_prob"].rank(ascending=False, method="min").astype(int),
+    "inclusion_prob": table["inclusion_prob"].round(3),
+}).sort_values("lasso rank")
+side
+""",
     """
 ax = bs.plots.plot_coefficients(fits["horseshoe"], table)
 """,
+    """md:## Which prior predicts best? PSIS-LOO""",
     """
 bs.compare_priors(fits)
 """,
@@ -162,6 +206,7 @@ horseshoe posterior, and how fast the Gibbs sampler is at this size.""",
     """
 import time
 import numpy as np
+import matplotlib.pyplot as plt
 import bayes_sparse as bs
 X, y, coef = bs.datasets.make_sparse_regression(100, 3000, 8, correlation=0.5, noise=1.0, random_state=7)
 t0 = time.perf_counter()
@@ -170,11 +215,39 @@ post = bs.fit(X, y, bs.Horseshoe(expected_nonzero=8), sampler="gibbs", draws=800
 print(f"Gibbs, 2 chains x 1100 iterations at p=3000: {time.perf_counter() - t0:.1f} s")
 print(post.diagnostics)
 """,
+    """md:The run is kept short so that the notebook executes in about a minute, and the diagnostics say what that
+costs: the checks fail, the worst variable being the global scale $\tau$, which mixes slowly at p = 3000. For
+results you report, sample longer (`draws=4000` or more) until every check passes; read what follows as an
+illustration.""",
+    """md:## Selection against the truth""",
     """
 table = bs.compare_selection(post, n_subsamples=30)
 bs.selection_metrics(table, coef != 0).round(3)
 """,
-    """md:Uncertainty: the 95% HDIs of the true signals and of the largest null coefficients.""",
+    """md:## Inclusion against stability
+
+Each marker is a feature: posterior inclusion probability against stability-selection frequency. The true
+signals sit in the upper right; the 2992 nulls pile up at the origin.""",
+    """
+ax = bs.plots.plot_inclusion_vs_stability(table)
+""",
+    """md:## Uncertainty of the strongest candidates
+
+95% HDIs of the 20 features with the highest inclusion probability; true signals in red, their true value as a
+cross. The intervals of the nulls straddle 0.""",
+    """
+top = table.sort_values("inclusion_prob", ascending=False).head(20)
+idx = [table.index.get_loc(i) for i in top.index]
+is_true = coef[idx] != 0
+ypos = np.arange(len(top))[::-1]
+fig, ax = plt.subplots(figsize=(6, 5.5))
+ax.hlines(ypos, top["hdi_low"], top["hdi_high"], color=np.where(is_true, "C3", "C0"), lw=2)
+ax.plot(top["mean"], ypos, "o", color="k", ms=3, label="posterior mean")
+ax.plot(coef[idx][is_true], ypos[is_true], "x", color="C3", ms=8, label="true value")
+ax.axvline(0, color="0.6", lw=0.8)
+ax.set_yticks(ypos); ax.set_yticklabels(top.index, fontsize="small"); ax.set_xlabel("coefficient"); ax.legend();
+""",
+    """md:The numbers behind the figure, for the true signals.""",
     """
 truth = np.flatnonzero(coef)
 table.iloc[truth][["mean", "hdi_low", "hdi_high", "shrinkage", "lasso_min"]].round(3)
@@ -189,8 +262,6 @@ splits the effect, and the horseshoe posterior shows the trade-off honestly: the
 negatively correlated a posteriori, while their sum is well determined.""",
     """
 import numpy as np
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import bayes_sparse as bs
 rng = np.random.default_rng(3)
@@ -204,24 +275,200 @@ lasso = bs.map_estimate(X, y, bs.Laplace(lam=10.0), sigma=1.0)
 ridge = bs.map_estimate(X, y, bs.Gaussian(scale=0.5), sigma=1.0)
 print("lasso MAP:", np.round(lasso.coef_[:2], 3), " ridge MAP:", np.round(ridge.coef_[:2], 3))
 """,
+    """md:## The lasso path picks one of the twins
+
+On the exact path one twin enters first and carries the signal; the other enters only at a much smaller
+penalty.""",
     """
-post = bs.fit(X, y, bs.Horseshoe(expected_nonzero=1), sampler="gibbs", draws=2000, tune=500, chains=2,
+ranking = bs.lasso_ranking(X, y)
+print(ranking[["rank", "alpha_enter", "n_drops"]].round(4))
+bs.ranking.plot_lasso_ranking(ranking).figure
+""",
+    """md:## The posterior keeps both
+
+The horseshoe posterior of the twins: a ridge of draws along $\\beta_1 + \\beta_2 \\approx 2$.""",
+    """
+post = bs.fit(X, y, bs.Horseshoe(expected_nonzero=1), sampler="gibbs", draws=3000, tune=500, chains=2,
               random_seed=0, progressbar=False)
 b = post.draws("beta")
 print("posterior correlation of beta_1, beta_2:", np.corrcoef(b[:, 0], b[:, 1])[0, 1].round(3))
 print("sum beta_1 + beta_2: mean %.3f, sd %.3f" % ((b[:, 0] + b[:, 1]).mean(), (b[:, 0] + b[:, 1]).std()))
 fig, ax = plt.subplots(figsize=(4.5, 4.5))
-ax.plot(b[::4, 0], b[::4, 1], ".", alpha=0.3)
-ax.set_xlabel("beta_1"); ax.set_ylabel("beta_2")
+ax.plot(b[::2, 0], b[::2, 1], ".", alpha=0.3)
+ax.set_xlabel("beta_1"); ax.set_ylabel("beta_2");
 """,
 ]
 
+INSTRUCTORS = [
+    """md:# From prior to penalty in one page
 
-def main():
-    for name, cells in [("01_map_equals_penalty", MAP), ("02_diabetes_priors", DIABETES),
-                        ("03_p_much_greater_than_n", WIDE), ("04_correlated_predictors", CORRELATED)]:
-        nbf.write(nb(cells), HERE / f"{name}.ipynb")
+For instructors: the derivation of "the lasso is the MAP under a Laplace prior", with every step checked live on
+the diabetes data, then the honest caveats, then exercises (solutions collapsed).""",
+    """
+import numpy as np
+import matplotlib.pyplot as plt
+from scipy import stats
+from sklearn.linear_model import Lasso, LassoCV
+from sklearn.preprocessing import StandardScaler
+import bayes_sparse as bs
+X, y = bs.datasets.load_diabetes()
+Z = StandardScaler().fit_transform(X)          # the prior acts on standardized coefficients
+yc = (y - y.mean()).to_numpy()
+n, p = Z.shape
+sigma, lam = 54.0, 20.0
+rng = np.random.default_rng(0)
+b1, b2 = rng.normal(scale=10, size=p), rng.normal(scale=10, size=p)   # two arbitrary coefficient vectors
+""",
+    """md:## Step 1: the prior's negative log density is a penalty
+
+Conditional Laplace: $p(\\beta_j\\mid\\sigma) = \\frac{\\lambda}{2\\sigma}e^{-\\lambda|\\beta_j|/\\sigma}$, so
+$-\\log p(\\beta\\mid\\sigma) = \\frac{\\lambda}{\\sigma}\\|\\beta\\|_1 + \\text{const}$. Checked against scipy's Laplace.""",
+    """
+prior = bs.Laplace(lam=lam)
+lhs = -stats.laplace(scale=sigma / lam).logpdf(b1).sum() + stats.laplace(scale=sigma / lam).logpdf(b2).sum()
+rhs = lam / sigma * (np.abs(b1).sum() - np.abs(b2).sum())
+print(f"difference of -log prior: {lhs:.10f}; lam/sigma * difference of L1 norms: {rhs:.10f}")
+assert np.isclose(lhs, rhs, rtol=1e-12)
+""",
+    """md:## Step 2: the negative log posterior is RSS plus the penalty
+
+With $y \\sim N(\\alpha 1 + Z\\beta, \\sigma^2 I)$ and a flat prior on the intercept (at its optimum, the mean of
+$y$ for centred $Z$): $-\\log p(\\beta\\mid y,\\sigma) = \\frac{\\mathrm{RSS}(\\beta)}{2\\sigma^2} + \\frac{\\lambda}{\\sigma}\\|\\beta\\|_1 + \\text{const}$.""",
+    """
+def neg_log_post(beta):
+    return -(stats.norm(Z @ beta, sigma).logpdf(yc).sum() + stats.laplace(scale=sigma / lam).logpdf(beta).sum())
+
+def rss_plus_penalty(beta):
+    return ((yc - Z @ beta) ** 2).sum() / (2 * sigma**2) + lam / sigma * np.abs(beta).sum()
+
+print(neg_log_post(b1) - neg_log_post(b2), rss_plus_penalty(b1) - rss_plus_penalty(b2))
+assert np.isclose(neg_log_post(b1) - neg_log_post(b2), rss_plus_penalty(b1) - rss_plus_penalty(b2), rtol=1e-10)
+""",
+    """md:## Step 3: rescale to scikit-learn's objective
+
+Multiplying by $\\sigma^2/n$ (which does not move the minimiser) gives
+$\\frac{1}{2n}\\mathrm{RSS} + \\frac{\\lambda\\sigma}{n}\\|\\beta\\|_1$: the `Lasso` objective with
+$\\alpha = \\lambda\\sigma/n$.""",
+    """
+alpha = bs.lasso_alpha(prior, sigma=sigma, n=n)
+sk_objective = lambda beta: ((yc - Z @ beta) ** 2).sum() / (2 * n) + alpha * np.abs(beta).sum()
+print(f"alpha = {alpha:.6f} = lam * sigma / n = {lam * sigma / n:.6f}")
+assert np.isclose(sk_objective(b1) - sk_objective(b2), sigma**2 / n * (rss_plus_penalty(b1) - rss_plus_penalty(b2)))
+""",
+    """md:## Step 4: the certificate proves the optimum
+
+`bs.map_estimate` returns the minimiser with its duality gap (an upper bound on how far its objective is from
+the optimum) and its KKT violation; scikit-learn's `Lasso` at the same $\\alpha$ lands on the same point.""",
+    """
+m = bs.map_estimate(X, y, prior, sigma=sigma)
+ref = Lasso(alpha=alpha, tol=1e-12, max_iter=10**6).fit(Z, yc).coef_
+print(f"duality gap {m.duality_gap_:.1e}, KKT violation {m.kkt_violation_:.1e}, max |MAP - Lasso| {np.abs(m.coef_model_ - ref).max():.1e}")
+assert m.duality_gap_ < 1e-6 and np.allclose(m.coef_model_, ref, atol=1e-6)
+""",
+    """md:## Step 5: in one dimension the MAP is the soft threshold
+
+The figure puts the prior, likelihood and posterior of one coefficient on one axis; its MAP is
+$\\mathrm{sign}(z)\\max(|z| - \\alpha, 0)$.""",
+    """
+post1 = bs.teach.posterior_1d("laplace", lam=1.0, sigma=1.0, z=1.5)
+assert post1.map == np.sign(1.5) * max(1.5 - post1.alpha, 0)
+bs.teach.explore_figure("laplace", lam=1.0, sigma=1.0, z=1.5)
+""",
+    """md:## Caveat 1: the posterior mean is not sparse
+
+The mode sits at exactly 0 below the threshold; the posterior mean and median do not. A Bayesian lasso that
+reports posterior means selects nothing by itself.""",
+    """
+post0 = bs.teach.posterior_1d("laplace", lam=2.0, sigma=1.0, z=1.5)
+print(f"MAP {post0.map}, posterior mean {post0.mean:.3f}, posterior median {post0.median:.3f}")
+""",
+    """md:## Caveat 2: the horseshoe has no MAP
+
+Its density is unbounded at 0 (the −log prior is a log-spike), so the posterior density is unbounded at
+$\\beta_j = 0$ for every $j$; there is nothing to maximise. The library refuses rather than returning something.""",
+    """
+print("horseshoe log density at 0:", bs.teach.prior_logpdf("horseshoe", 0.0, lam=1.0, sigma=1.0))
+try:
+    bs.map_estimate(X, y, bs.Horseshoe(), sigma=sigma)
+except ValueError as err:
+    print("ValueError:", err)
+""",
+    """md:## Caveat 3: lambda by cross-validation or by the marginal likelihood
+
+Cross-validation picks $\\alpha$ to predict well; translated to a prior it is a rate
+$\\lambda = \\alpha n / \\sigma$. A full Bayesian treatment puts a hyperprior on $\\lambda$ and lets the data weigh
+it through the marginal likelihood: the two need not agree, and the posterior of $\\lambda$ says how sure it is.""",
+    """
+cv = LassoCV(cv=5, random_state=0).fit(Z, yc)
+lam_cv = bs.laplace_from_alpha(cv.alpha_, sigma=sigma, n=n, conditional=True).lam
+fit = bs.fit(X, y, bs.Laplace(), sampler="gibbs", draws=1000, tune=300, chains=2, random_seed=0, progressbar=False)
+lam_draws = fit.draws("lam")
+print(f"CV: alpha = {cv.alpha_:.3f} -> lam = {lam_cv:.2f} at sigma = {sigma}")
+print(f"hyperprior: posterior median lam = {np.median(lam_draws):.2f}, 90% interval {np.quantile(lam_draws, [0.05, 0.95]).round(2)}")
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.hist(lam_draws, bins=40, density=True, color="C0", alpha=0.6, label="posterior of lam (hyperprior)")
+ax.axvline(lam_cv, color="C3", label="lam from LassoCV")
+ax.set_xlabel("lam"); ax.legend();
+""",
+    """md:## Exercises
+
+1. Show that a Gaussian prior $N(0, \\sigma^2 s^2)$ gives `Ridge(alpha = 1 / s**2)` (objective
+   $\\|y - Z\\beta\\|^2 + \\alpha\\|\\beta\\|^2$), and check it with `bs.map_estimate` and scikit-learn.
+2. For one standardized feature, at which $z$ does the Laplace MAP become non-zero? Check with
+   `bs.teach.posterior_1d`.
+3. Using `bs.lasso_ranking`, find the Laplace rate $\\lambda$ (at $\\sigma = 54$) above which only `bmi` is
+   in the model.
+
+Solutions below (expand the cells).""",
+    """md:**Solution 1.** $-\\log p = \\frac{\\|y-Z\\beta\\|^2}{2\\sigma^2} + \\frac{\\|\\beta\\|^2}{2\\sigma^2 s^2}$; times
+$2\\sigma^2$ this is ridge with $\\alpha = 1/s^2$.""",
+    """solution:
+from sklearn.linear_model import Ridge
+s = 0.5
+g = bs.map_estimate(X, y, bs.Gaussian(scale=s), sigma=sigma)
+ridge = Ridge(alpha=1 / s**2).fit(Z, yc).coef_
+print("max |MAP - Ridge|:", np.abs(g.coef_model_ - ridge).max())
+""",
+    """md:**Solution 2.** At $|z| > \\alpha = \\lambda\\sigma/n$.""",
+    """solution:
+for z in (0.99, 1.01):
+    print(z, bs.teach.posterior_1d("laplace", lam=1.0, sigma=1.0, z=z).map)
+""",
+    """md:**Solution 3.** Above the rate at which the second feature enters.""",
+    """solution:
+r = bs.lasso_ranking(X, y, sigma=sigma)
+print(f"only bmi for lam between {r['lam_enter'].iloc[1]:.1f} and {r['lam_enter'].iloc[0]:.1f}")
+""",
+]
+
+NOTEBOOKS = {
+    "01_map_equals_penalty": MAP,
+    "02_diabetes_priors": DIABETES,
+    "03_p_much_greater_than_n": WIDE,
+    "04_correlated_predictors": CORRELATED,
+    "05_prior_to_penalty_one_page": INSTRUCTORS,
+}
+
+
+def execute(book, path):
+    from nbclient import NotebookClient
+
+    NotebookClient(book, timeout=600, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return book
+
+
+def main(argv=()):
+    wanted = [k for k in NOTEBOOKS if not argv or any(k.startswith(a) for a in argv)]
+    for name in wanted:
+        path = HERE / f"{name}.ipynb"
+        book = execute(nb(NOTEBOOKS[name], name), path)
+        for cell in book.cells:
+            cell.metadata.pop("execution", None)
+        nbf.write(book, path)
+        n_img = sum("image/png" in o.get("data", {}) for c in book.cells if c.cell_type == "code" for o in c.outputs)
+        print(f"{path.name}: {n_img} figures")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
