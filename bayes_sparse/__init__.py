@@ -22,6 +22,7 @@ from .result import PosteriorFit
 from .sampling import compare_priors, fit
 from .selection import compare_selection, selection_metrics
 from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
+from .spec import ModelSpec
 from .ranking import lasso_ranking
 
 __version__ = "0.1.0"
@@ -31,6 +32,7 @@ __all__ = [
     "Gaussian",
     "Horseshoe",
     "NoiseVariance",
+    "ModelSpec",
     "build_model",
     "map_estimate",
     "MapResult",

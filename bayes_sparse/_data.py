@@ -44,20 +44,33 @@ class Design:
     def p(self) -> int:
         return self.X.shape[1]
 
+    # The three functions below are the only places where the model scale and
+    # the original scale meet; samplers, MAP, prediction and reports call them.
     def coef_to_original(self, beta_z):
-        """Model-scale coefficients (..., p) -> original-scale coefficients."""
-        return np.asarray(beta_z) / self.x_scale
+        """Model-scale coefficients (..., p) -> original-scale coefficients
+        (numpy arrays or PyTensor tensors)."""
+        return beta_z / self.x_scale
 
     def intercept_to_original(self, beta, intercept_c=0.0):
-        """Original-scale intercept from original-scale ``beta`` (..., p)."""
+        """Original-scale intercept from original-scale ``beta`` (..., p) and the
+        centred model's intercept: ``y_mean + intercept_c - x_mean' beta``."""
         return self.y_mean + np.asarray(intercept_c) - np.asarray(beta) @ self.x_mean
+
+    def linear_predictor(self, beta, intercept, X=None):
+        """:func:`linear_predictor` on the training X (default) or new data."""
+        return linear_predictor(beta, intercept, self.X if X is None else X)
+
+
+def linear_predictor(beta, intercept, X):
+    """``eta = intercept + X beta`` on the original scale, for every draw: ``beta``
+    (..., p), ``intercept`` (...), ``X`` (m, p). Returns (..., m). The one place
+    where predictions, log-likelihoods and predictive checks form it."""
+    return np.asarray(intercept, dtype=float)[..., None] + np.asarray(beta, dtype=float) @ np.asarray(X).T
 
 
 def _is_sparse(obj) -> bool:
-    try:
-        import scipy.sparse as sp
-    except ImportError:  # pragma: no cover
-        return False
+    import scipy.sparse as sp
+
     return sp.issparse(obj)
 
 
@@ -70,13 +83,11 @@ def check_X(X, *, name: str = "X"):
             f"{name} is a sparse matrix; bayes_sparse needs a dense array "
             "(convert with X.toarray())"
         )
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover
-        pd = None
-    if pd is not None and isinstance(X, pd.Series):
+    import pandas as pd
+
+    if isinstance(X, pd.Series):
         X = X.to_frame()
-    if pd is not None and isinstance(X, pd.DataFrame):
+    if isinstance(X, pd.DataFrame):
         names = tuple(str(c) for c in X.columns)
         if len(set(names)) != len(names):
             dup = sorted({c for c in names if names.count(c) > 1})
@@ -153,17 +164,14 @@ def check_y(y, n_samples: int | None = None):
         raise TypeError("y is None; expected a 1-D array or Series")
     if _is_sparse(y):
         raise TypeError("y is a sparse matrix; pass a dense 1-D array")
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        if isinstance(y, pd.DataFrame):
-            if y.shape[1] != 1:
-                raise ValueError(f"y must be 1-D, got a DataFrame with {y.shape[1]} columns")
-            y = y.iloc[:, 0]
-        if isinstance(y, pd.Series) and not pd.api.types.is_numeric_dtype(y.dtype):
-            raise TypeError(f"y is not numeric (dtype {y.dtype})")
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(f"y must be 1-D, got a DataFrame with {y.shape[1]} columns")
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series) and not pd.api.types.is_numeric_dtype(y.dtype):
+        raise TypeError(f"y is not numeric (dtype {y.dtype})")
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -294,14 +302,11 @@ def check_X_new(X_new, design: Design):
     arr, names = check_X(X_new, name="X_new")
     if arr.shape[1] != design.p:
         raise ValueError(f"X_new has {arr.shape[1]} features, but the model was fit with {design.p}")
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        if isinstance(X_new, pd.DataFrame) and tuple(names) != tuple(design.feature_names):
-            raise ValueError(
-                "X_new columns do not match the training features "
-                f"(expected {list(design.feature_names)[:10]}, got {list(names)[:10]})"
-            )
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(X_new, pd.DataFrame) and tuple(names) != tuple(design.feature_names):
+        raise ValueError(
+            "X_new columns do not match the training features "
+            f"(expected {list(design.feature_names)[:10]}, got {list(names)[:10]})"
+        )
     return arr

@@ -1,23 +1,65 @@
-"""Assemble ArviZ InferenceData from Gibbs draws, with the same layout as NUTS."""
+"""The one InferenceData schema shared by NUTS and Gibbs results.
+
+``posterior`` group (dims after ``(chain, draw)``):
+
+==============  =========  ===============================================================  ==========================
+variable        dims       meaning                                                          present when
+==============  =========  ===============================================================  ==========================
+``beta``        feature    coefficients on the original scale of X                          always
+``beta_std``    feature    coefficients of the standardized design (the prior acts on them)  ``standardize=True``
+``intercept``   --         intercept on the original scale                                  always
+``intercept_c`` --         intercept of the centred model (``mu = y_mean + intercept_c``     always
+                           ``+ Z beta_std``)
+``sigma``       --         noise sd (constant when fixed)                                   Gaussian likelihood
+``lam``         --         Laplace rate lam (``lam2`` = lam**2)                             Laplace, ``lam=None``
+``scale``       --         Gaussian prior scale s (``scale2`` = s**2)                       Gaussian, ``scale=None``
+``tau``         --         horseshoe global scale                                           horseshoe
+``local_scale`` feature    horseshoe local scales lam_j                                     horseshoe
+``c2``          --         slab variance c**2                                               regularized horseshoe
+``m_eff``       --         effective number of non-zero coefficients, sum_j (1 - kappa_j)   horseshoe
+``kappa``       feature    shrinkage factors kappa_j                                        horseshoe, small posteriors
+==============  =========  ===============================================================  ==========================
+
+``log_likelihood`` holds ``y`` (dims ``obs``), ``observed_data`` holds ``y``;
+``sample_stats`` is sampler-specific (NUTS: ``diverging``, ``energy``, ...;
+Gibbs: the kernel's info, e.g. ``tau_evaluations``, ``slice_shrink_failures``).
+Sampler-internal variables (NUTS's non-centred ``z``, ``log_sigma``,
+``sigma2``) are not part of the schema and are dropped.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["posterior_names", "conform_posterior", "gibbs_to_idata", "add_shrinkage", "KAPPA_MAX_SIZE"]
 
-def _stack_pop(results, key):
-    """Stack one variable over chains, freeing each chain's copy as it goes
-    (peak memory: the stacked array plus one chain, not twice the draws)."""
-    first = results[0][key]
-    out = np.empty((len(results),) + first.shape, dtype=first.dtype)
-    for c, r in enumerate(results):
-        out[c] = r.pop(key)
-    return out
+
+def posterior_names(spec) -> tuple:
+    """Variables of the posterior group for a model specification (``kappa`` aside)."""
+    rules = spec.rules
+    names = ["beta", "intercept", "intercept_c"]
+    if spec.standardize:
+        names.append("beta_std")
+    if spec.likelihood.has_noise:
+        names.append("sigma")
+    names += [*rules.hyper_names(spec.prior), *rules.local_names(spec.prior)]
+    if rules.selection_rule == "shrinkage":
+        names.append("m_eff")
+    return tuple(names)
+
+
+def conform_posterior(idata, spec):
+    """Drop sampler-internal variables so that the posterior follows the schema."""
+    keep = set(posterior_names(spec)) | {"kappa"}
+    extra = [v for v in idata.posterior.data_vars if v not in keep]
+    if extra:
+        idata.posterior = idata.posterior.drop_vars(extra)
+    return idata
 
 
 #: Store the horseshoe's per-draw, per-feature kappa only below this many
 #: numbers (80 MB); above it m_eff is stored and kappa summaries are computed
-#: from tau / lam / c2 on demand.
+#: from tau / local_scale / c2 on demand.
 KAPPA_MAX_SIZE = 10_000_000
 
 
@@ -31,7 +73,7 @@ def add_shrinkage(idata, design):
     from .selection import shrinkage_factors
 
     post = idata.posterior
-    tau, lam = post["tau"].values, post["lam"].values
+    tau, lam = post["tau"].values, post["local_scale"].values
     c2 = post["c2"].values if "c2" in post else None
     chains, draws, p = lam.shape
     col_var = design.Z.var(axis=0)
@@ -47,56 +89,36 @@ def add_shrinkage(idata, design):
         post["kappa"] = (("chain", "draw", "feature"), kappa)
 
 
-def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None, stacked=None):
-    """Stack per-chain draw dicts into InferenceData.
-
-    ``stacked`` holds variables already laid out as (chain, draw, ...) arrays
-    (the per-feature ``beta`` and ``lam`` that the chains write in place); they
-    are used without copying.
-
-    Groups: ``posterior`` (``beta`` (chain, draw, feature) on the original scale,
-    ``beta_std`` when standardizing, ``intercept``, ``intercept_c``, ``sigma``
-    and the prior's hyperparameters), ``sample_stats``, ``log_likelihood``
-    (``y``, dims (chain, draw, obs)) and ``observed_data``.
-    """
+def gibbs_to_idata(arrays, design, spec, run=None):
+    """InferenceData from the Gibbs output (:func:`bayes_sparse.samplers.sample_gibbs`):
+    ``arrays`` maps names to (chain, draw, ...) arrays (``beta`` on the model scale,
+    ``stat:<name>`` sampler statistics). ``run`` (a SamplingRun) is recorded in the
+    ``sample_stats`` attributes."""
     import arviz as az
 
-    chains = len(results)
-    stacked = dict(stacked or {})
-    beta_model = stacked.pop("beta") if "beta" in stacked else _stack_pop(results, "beta")
+    arrays = dict(arrays)
+    beta_model = arrays.pop("beta")
     post = {}
     if design.standardize:
         post["beta_std"] = beta_model
-        post["beta"] = beta_model / design.x_scale
-    else:
-        post["beta"] = beta_model
-    intercept_c = _stack_pop(results, "intercept_c")
-    post["intercept_c"] = intercept_c
-    post["intercept"] = design.y_mean + intercept_c - post["beta"] @ design.x_mean
-    post["sigma"] = _stack_pop(results, "sigma")
-    stats = {}
-    post.update(stacked)
-    for key in list(results[0]):
-        arr = _stack_pop(results, key)
-        if key.startswith("stat:"):
-            stats[key[5:]] = arr
-        else:
-            post[key] = arr
-    draws = post["sigma"].shape[1]
+    post["beta"] = design.coef_to_original(beta_model)
+    post["intercept_c"] = arrays.pop("intercept_c")
+    post["intercept"] = design.intercept_to_original(post["beta"], post["intercept_c"])
+    stats = {k[5:]: v for k, v in arrays.items() if k.startswith("stat:")}
+    post.update({k: v for k, v in arrays.items() if not k.startswith("stat:")})
 
     # log-likelihood of each observation at each draw (for LOO / az.compare)
-    n = design.n
-    loglik = np.empty((chains, draws, n))
+    family = spec.likelihood
+    chains, draws = post["sigma"].shape
+    loglik = np.empty((chains, draws, design.n))
     for c in range(chains):
-        mu = design.y_mean + intercept_c[c][:, None] + beta_model[c] @ design.Z.T
-        sig = post["sigma"][c][:, None]
-        loglik[c] = -0.5 * np.log(2 * np.pi) - np.log(sig) - 0.5 * ((design.y - mu) / sig) ** 2
+        mu = design.linear_predictor(post["beta"][c], post["intercept"][c])
+        loglik[c] = family.log_likelihood(design.y, mu, post["sigma"][c])
 
-    coords = {"feature": list(design.feature_names), "obs": np.arange(n)}
+    coords = {"feature": list(design.feature_names), "obs": np.arange(design.n)}
     dims = {"beta": ["feature"], "beta_std": ["feature"], "y": ["obs"]}
-    if "lam" in post and post["lam"].ndim == 3:
-        dims["lam"] = ["feature"]
-    return az.from_dict(
+    dims.update({name: ["feature"] for name in spec.rules.local_names(spec.prior)})
+    idata = az.from_dict(
         posterior=post,
         sample_stats=stats or None,
         log_likelihood={"y": loglik},
@@ -104,3 +126,4 @@ def gibbs_to_idata(results, design, prior, spec, fixed_sigma=None, stacked=None)
         coords=coords,
         dims=dims,
     )
+    return idata

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._data import prepare_data
+from ._data import linear_predictor, prepare_data
 from ._map_defaults import (
     cv_lasso_alpha,
     cv_ridge_alpha,
@@ -90,6 +90,7 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
             self._fit_map(X_in, ya)
             self.coef_, self.intercept_ = self.map_.coef_, self.map_.intercept_
             self.alpha_ = float(self.map_.alpha_)
+            self.spec_ = self.map_.spec
             self._draws = None
             return self
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -98,6 +99,7 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
             random_seed=seed, sigma=self.sigma, standardize=self.standardize, progressbar=self.progressbar,
         )
         self.idata_ = post.idata
+        self.spec_ = post.spec
         self.diagnostics_ = post.diagnostics
         beta, intercept, sigma = post.draws("beta"), post.draws("intercept"), post.draws("sigma")
         self._draws = (beta, intercept, sigma)
@@ -122,10 +124,10 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
         Xa = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         Xa = np.asarray(Xa, dtype=float)
         if self._draws is None:
-            mean = self.intercept_ + Xa @ self.coef_
+            mean = linear_predictor(self.coef_, self.intercept_, Xa)
             return (mean, np.full(len(mean), self.sigma_)) if return_std else mean
         beta, intercept, sigma = self._draws
-        mu = intercept[:, None] + beta @ Xa.T
+        mu = linear_predictor(beta, intercept, Xa)
         mean = mu.mean(0)
         if not return_std:
             return mean

@@ -28,7 +28,8 @@ import numpy as np
 from scipy import linalg
 
 from ._data import Design, prepare_data
-from .priors import Gaussian, Horseshoe, Laplace, check_prior
+from .priors import Gaussian, Laplace
+from .spec import ModelSpec, rules_for
 
 __all__ = [
     "MapResult",
@@ -84,10 +85,7 @@ def lasso_alpha(prior: Laplace, sigma: float, n: int) -> float:
     """
     if not isinstance(prior, Laplace):
         raise TypeError(f"lasso_alpha needs a bs.Laplace prior, got {type(prior).__name__}")
-    sigma = _check_sigma(sigma)
-    n = _check_n(n)
-    b = prior.scale_given_sigma(sigma)
-    return sigma**2 / (n * b)
+    return rules_for(prior).penalty(prior, _check_sigma(sigma), _check_n(n)).alpha
 
 
 def laplace_from_alpha(alpha: float, sigma: float, n: int, conditional: bool = False) -> Laplace:
@@ -113,9 +111,7 @@ def ridge_alpha(prior: Gaussian, sigma: float) -> float:
     """
     if not isinstance(prior, Gaussian):
         raise TypeError(f"ridge_alpha needs a bs.Gaussian prior, got {type(prior).__name__}")
-    sigma = _check_sigma(sigma)
-    sd = prior.sd_given_sigma(sigma)
-    return sigma**2 / sd**2
+    return rules_for(prior).penalty(prior, _check_sigma(sigma), 1).alpha
 
 
 def gaussian_from_alpha(alpha: float, sigma: float, conditional: bool = False) -> Gaussian:
@@ -244,6 +240,7 @@ class LassoSolution:
     certificate: Certificate
     n_outer: int
     polished: bool
+    converged: bool = True  # the duality gap reached its target
 
 
 def solve_lasso(Z, yc, alpha, *, gap_tol=None, max_outer=100, working_set_size=None) -> LassoSolution:
@@ -311,7 +308,19 @@ def solve_lasso(Z, yc, alpha, *, gap_tol=None, max_outer=100, working_set_size=N
         else:
             sub_tol = max(sub_tol * 1e-2, 1e-15)  # the set is right; solve it tighter
     beta = best[1]
-    return LassoSolution(beta, lasso_certificate(Z, yc, beta, alpha), outer, False)
+    cert = lasso_certificate(Z, yc, beta, alpha)
+    converged = cert.duality_gap <= target
+    if not converged:
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.warn(
+            f"solve_lasso stopped after {outer} outer iterations with duality gap {cert.duality_gap:.3g} "
+            f"above its target {target:.3g}; the solution is certified only to that gap "
+            "(raise max_outer or gap_tol, or check for near-duplicate columns)",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return LassoSolution(beta, cert, outer, False, converged)
 
 
 # ----------------------------------------------------------------------------- ridge
@@ -368,6 +377,11 @@ class MapResult:
     coef_model_ : ndarray (p,)
         Coefficients on the model scale.
     feature_names_ : tuple of str
+    converged_ : bool
+        Whether the solver reached its duality-gap target (a ConvergenceWarning
+        was issued otherwise).
+    spec : ModelSpec
+        The model whose posterior mode this is.
     """
 
     coef_: np.ndarray
@@ -384,12 +398,13 @@ class MapResult:
     sigma: float
     standardize: bool
     design: Design = field(repr=False)
+    converged_: bool = True
+    spec: ModelSpec | None = field(default=None, repr=False)
 
     def predict(self, X):
         from ._data import check_X_new
 
-        Xn = check_X_new(X, self.design)
-        return self.intercept_ + Xn @ self.coef_
+        return self.design.linear_predictor(self.coef_, self.intercept_, check_X_new(X, self.design))
 
     @property
     def n_nonzero_(self) -> int:
@@ -434,37 +449,28 @@ def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float
     >>> int(m.n_nonzero_), m.duality_gap_ < 1e-9
     (1, True)
     """
-    check_prior(prior)
-    if isinstance(prior, Horseshoe):
-        raise ValueError(
-            "the horseshoe prior density is unbounded at beta_j = 0, so the posterior "
-            "has no finite MAP (every coefficient at 0 has infinite density); "
-            "use bs.fit(...) for its posterior instead"
-        )
-    if prior.has_hyperprior:
-        what = "lam or scale" if isinstance(prior, Laplace) else "scale"
-        raise ValueError(
-            f"{type(prior).__name__} prior has a hyperprior on its scale; "
-            f"fix {what} to get a MAP equivalent to a penalised fit"
-        )
+    rules = rules_for(prior)
+    if rules.no_map_reason:
+        raise ValueError(rules.no_map_reason)
     sigma = _check_sigma(sigma)
+    spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
     design = prepare_data(X, y, standardize=standardize)
     Z, yc, n = design.Z, design.yc, design.n
-    if isinstance(prior, Laplace):
-        alpha = lasso_alpha(prior, sigma, n)
+    penalty = rules.penalty(prior, sigma, n)
+    alpha, converged, amax = penalty.alpha, True, np.nan
+    if penalty.kind == "l1":
         sol = solve_lasso(Z, yc, alpha, gap_tol=gap_tol)
-        beta_z, cert, penalty = sol.beta, sol.certificate, "l1"
+        beta_z, cert, converged = sol.beta, sol.certificate, sol.converged
         amax = alpha_max(Z, yc)
     else:
-        alpha = ridge_alpha(prior, sigma)
         beta_z = _solve_ridge(Z, yc, alpha)
-        cert, penalty, amax = _ridge_certificate(Z, yc, beta_z, alpha), "l2", np.nan
+        cert = _ridge_certificate(Z, yc, beta_z, alpha)
     coef = design.coef_to_original(beta_z)
     return MapResult(
         coef_=coef,
         intercept_=float(design.intercept_to_original(coef)),
         alpha_=alpha,
-        penalty_=penalty,
+        penalty_=penalty.kind,
         objective_=cert.objective,
         duality_gap_=cert.duality_gap,
         kkt_violation_=cert.kkt_violation,
@@ -475,4 +481,6 @@ def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float
         sigma=sigma,
         standardize=design.standardize,
         design=design,
+        converged_=converged,
+        spec=spec,
     )

@@ -1,18 +1,20 @@
 """The only place that builds PyMC models.
 
-Model (see DESIGN.md)::
+Model::
 
-    y_i ~ N(intercept + x_i' beta, sigma**2)
+    y_i ~ family(intercept + x_i' beta)       (Gaussian: N(mu_i, sigma**2))
 
 written on the centred design ``Z = (X - x_mean) / x_scale``:
 ``mu_i = y_mean + intercept_c + z_i' beta_z``, which is the same likelihood with
 ``beta = beta_z / x_scale`` and ``intercept = y_mean + intercept_c - x_mean' beta``.
 Centring only reparametrizes the flat-prior intercept, so the posterior is the
-same; it decorrelates intercept and slopes for the sampler.
+same; it decorrelates intercept and slopes for the sampler. The prior's part
+of the model comes from its rules (:func:`bayes_sparse.spec.rules_for`), the
+observation model from the likelihood family.
 
-Variables in every model: ``beta`` (dim ``feature``, original scale),
-``intercept`` (original scale), ``sigma``; plus ``beta_std`` when
-standardizing and the prior's hyperparameters (``lam``, ``tau``, ``c2``, ...).
+Variables: those of the InferenceData schema (:mod:`bayes_sparse._idata`)
+plus sampler-internal ones (``log_sigma``, ``sigma2``, the horseshoe's
+non-centred ``z``), which :func:`bayes_sparse.fit` drops from its results.
 
 Noise: ``sigma=<float>`` fixes it; ``sigma=bs.NoiseVariance(a, b)`` puts
 ``sigma**2 ~ InverseGamma(a, b)``; ``sigma=None`` gives the Jeffreys prior
@@ -25,22 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._data import Design, prepare_data
-from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance, check_prior
+from .spec import ModelSpec
 
 __all__ = ["build_model"]
-
-
-def _check_sigma_spec(sigma):
-    """None (Jeffreys), a fixed positive sd, or a NoiseVariance prior."""
-    if sigma is None or isinstance(sigma, NoiseVariance):
-        return sigma
-    if isinstance(sigma, bool) or not np.isscalar(sigma) or isinstance(sigma, str):
-        raise TypeError(
-            f"sigma must be None (Jeffreys prior), a positive number or bs.NoiseVariance(...), got {sigma!r}"
-        )
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
-    return float(sigma)
 
 
 def build_model(X, y, prior, sigma=None, standardize: bool = True):
@@ -72,89 +61,34 @@ def build_model(X, y, prior, sigma=None, standardize: bool = True):
     >>> sorted(m.named_vars)[:4]
     ['beta', 'beta_std', 'c2', 'intercept']
     """
-    check_prior(prior)
+    spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
     design = prepare_data(X, y, standardize=standardize)
-    return _build(design, prior, _check_sigma_spec(sigma))
+    spec.rules.validate(prior, design.n, design.p)
+    return _build(design, spec)
 
 
-def _build(design: Design, prior, sigma, laplace_form: str = "direct"):
-    """Build from validated data (internal: used by fit, the tests and benchmarks).
-
-    ``laplace_form="mixture"`` writes the Laplace prior as the non-centred
-    normal scale mixture ``beta_j = z_j sqrt(t_j) (* sigma)``, ``t_j ~ Exp(lam^2/2)``
-    (same marginal prior); ``benchmarks/bench_nuts_laplace.py`` measured the
-    direct form to sample better with NUTS, so it is the default.
-    """
+def _build(design: Design, spec: ModelSpec):
+    """Build from validated data and a model specification (used by ``fit`` and the tests)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     n, p = design.n, design.p
+    noise = spec.noise
     coords = {"feature": list(design.feature_names), "obs": np.arange(n)}
     coef_name = "beta_std" if design.standardize else "beta"
     with pm.Model(coords=coords) as model:
-        if sigma is None:
+        if noise.kind == "jeffreys":
             log_sigma = pm.Flat("log_sigma")
             sigma_t = pm.Deterministic("sigma", pt.exp(log_sigma))
-        elif isinstance(sigma, NoiseVariance):
-            sigma2 = pm.InverseGamma("sigma2", alpha=sigma.shape, beta=sigma.rate)
+        elif noise.kind == "inverse_gamma":
+            sigma2 = pm.InverseGamma("sigma2", alpha=noise.shape, beta=noise.rate)
             sigma_t = pm.Deterministic("sigma", pt.sqrt(sigma2))
         else:
-            sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(sigma)))
-
-        if isinstance(prior, Laplace):
-            beta_z = _laplace(pm, pt, prior, sigma_t, coef_name, laplace_form)
-        elif isinstance(prior, Gaussian):
-            beta_z = _gaussian(pm, pt, prior, sigma_t, coef_name)
-        else:
-            beta_z = _horseshoe(pm, pt, prior, sigma_t, coef_name, n, p)
-
-        if design.standardize:
-            beta = pm.Deterministic("beta", beta_z / design.x_scale, dims="feature")
-        else:
-            beta = beta_z
+            sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(noise.fixed)))
+        beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p)
+        beta = pm.Deterministic("beta", design.coef_to_original(beta_z), dims="feature") if design.standardize else beta_z
         intercept_c = pm.Flat("intercept_c")
         pm.Deterministic("intercept", design.y_mean + intercept_c - pt.dot(design.x_mean, beta))
         mu = design.y_mean + intercept_c + pt.dot(design.Z, beta_z)
-        pm.Normal("y", mu=mu, sigma=sigma_t, observed=design.y, dims="obs")
+        spec.likelihood.observe(pm, mu, sigma_t, design.y)
     return model
-
-
-def _laplace(pm, pt, prior: Laplace, sigma_t, name, form="direct"):
-    if prior.has_hyperprior:
-        lam2 = pm.Gamma("lam2", alpha=prior.lam_shape, beta=prior.lam_rate)
-        lam = pm.Deterministic("lam", pt.sqrt(lam2))
-    else:
-        lam = prior.rate
-    scale = sigma_t if prior.conditional else 1.0
-    if form == "mixture":
-        t = pm.Exponential("t", lam=lam**2 / 2.0, dims="feature")
-        z = pm.Normal("z", 0.0, 1.0, dims="feature")
-        return pm.Deterministic(name, z * pt.sqrt(t) * scale, dims="feature")
-    if form != "direct":
-        raise ValueError(f"laplace_form must be 'direct' or 'mixture', got {form!r}")
-    return pm.Laplace(name, mu=0.0, b=scale / lam, dims="feature")
-
-
-def _gaussian(pm, pt, prior: Gaussian, sigma_t, name):
-    if prior.has_hyperprior:
-        s2 = pm.InverseGamma("scale2", alpha=prior.scale_shape, beta=prior.scale_rate)
-        s = pm.Deterministic("scale", pt.sqrt(s2))
-    else:
-        s = prior.scale
-    sd = sigma_t * s if prior.conditional else s
-    return pm.Normal(name, mu=0.0, sigma=sd, dims="feature")
-
-
-def _horseshoe(pm, pt, prior: Horseshoe, sigma_t, name, n, p):
-    tau0 = prior.global_scale(n, p)
-    # Non-centred: beta = z * sigma * tau * lam_tilde, z ~ N(0, 1).
-    z = pm.Normal("z", 0.0, 1.0, dims="feature")
-    lam = pm.HalfCauchy("lam", beta=1.0, dims="feature")
-    tau = pm.HalfCauchy("tau", beta=tau0)
-    if prior.regularized:
-        nu, s = prior.slab_df, prior.slab_scale
-        c2 = pm.InverseGamma("c2", alpha=nu / 2.0, beta=nu * s * s / 2.0)
-        lam_tilde = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-    else:
-        lam_tilde = lam
-    return pm.Deterministic(name, z * sigma_t * tau * lam_tilde, dims="feature")

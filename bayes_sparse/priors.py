@@ -274,12 +274,3 @@ def _sigma_for(prior, sigma):
         _check_positive("sigma", sigma, allow_none=False)
         return float(sigma)
     return 1.0
-
-
-def check_prior(prior) -> None:
-    """Raise a clear TypeError when ``prior`` is not one of our specifications."""
-    if not isinstance(prior, (Laplace, Gaussian, Horseshoe)):
-        raise TypeError(
-            "prior must be bs.Laplace(...), bs.Gaussian(...) or bs.Horseshoe(...), "
-            f"got {type(prior).__name__}"
-        )

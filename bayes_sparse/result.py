@@ -8,13 +8,9 @@ import numpy as np
 
 from ._data import Design, check_X_new
 from .diagnostics import Diagnostics, compute_diagnostics, summarize
+from .spec import ModelSpec
 
 __all__ = ["PosteriorFit"]
-
-#: Variables summarised and checked by default; per-feature local scales
-#: (the horseshoe's lam, z) are heavy-tailed nuisance parameters and are left
-#: out of the convergence checks (they are still in the InferenceData).
-_GLOBAL_HYPER = ("tau", "c2", "lam", "lam2", "scale", "scale2")
 
 
 @dataclass
@@ -24,40 +20,51 @@ class PosteriorFit:
     Attributes
     ----------
     idata : arviz.InferenceData
-        ``posterior`` (``beta`` with dims (chain, draw, feature) on the original
-        scale of X, ``intercept``, ``sigma`` and the prior's hyperparameters),
-        ``sample_stats``, ``observed_data``, ``log_likelihood`` and, on request,
-        ``posterior_predictive``.
-    prior : the prior specification
+        ``posterior`` in the schema of :mod:`bayes_sparse._idata` (``beta`` with
+        dims (chain, draw, feature) on the original scale of X, ``intercept``,
+        ``sigma`` and the prior's hyperparameters), ``sample_stats``,
+        ``observed_data``, ``log_likelihood`` and, on request, ``posterior_predictive``.
+    spec : ModelSpec
+        The model: prior, likelihood family, noise, standardization.
     sampler : str
         "nuts" or "gibbs".
+    run : SamplingRun
+        How sampling ended (``run.reason``: "fixed", "converged", "max_time",
+        "max_iterations"; ``run.describe()``; ``run.checks`` per block).
     diagnostics : Diagnostics
         R-hat, ESS, divergences, E-BFMI; failing checks were warned about at fit time.
     """
 
     idata: object
-    prior: object
+    spec: ModelSpec
     sampler: str
     design: Design = field(repr=False)
-    sigma_fixed: float | None = None
+    run: object = field(default=None, repr=False)
     diagnostics: Diagnostics | None = field(default=None, repr=False)
 
     # ----------------------------------------------------------------- views
+    @property
+    def prior(self):
+        return self.spec.prior
+
+    @property
+    def sigma_fixed(self) -> float | None:
+        return self.spec.noise.fixed
+
     @property
     def feature_names(self) -> tuple:
         return self.design.feature_names
 
     @property
     def check_vars(self) -> tuple:
-        """Variables covered by the summary and convergence checks."""
+        """Variables covered by the summary and convergence checks: the coefficients,
+        the intercept, sigma (unless fixed) and the prior's scalar hyperparameters.
+        Per-feature local scales are heavy-tailed nuisance parameters and are left
+        out (they are still in the InferenceData)."""
         names = ["beta", "intercept"]
-        if self.sigma_fixed is None:
+        if self.spec.likelihood.has_noise and self.sigma_fixed is None:
             names.append("sigma")
-        post = self.idata.posterior
-        for h in _GLOBAL_HYPER:
-            if h in post and post[h].ndim == 2:  # scalars only (chain, draw)
-                names.append(h)
-        return tuple(names)
+        return (*names, *self.spec.rules.hyper_names(self.prior))
 
     def draws(self, name: str) -> np.ndarray:
         """Posterior draws of ``name`` stacked over chains: shape (chains*draws, ...)."""
@@ -106,12 +113,11 @@ class PosteriorFit:
         if kind not in ("mean", "samples"):
             raise ValueError(f"kind must be 'mean' or 'samples', got {kind!r}")
         Xn = check_X_new(X_new, self.design)
-        beta, intercept = self.draws("beta"), self.draws("intercept")
-        mu = intercept[:, None] + beta @ Xn.T
+        mu = self.design.linear_predictor(self.draws("beta"), self.draws("intercept"), Xn)
         if kind == "mean" and hdi_prob is None:
             return mu.mean(axis=0)
         rng = np.random.default_rng(random_seed)
-        y_new = mu + self.draws("sigma")[:, None] * rng.standard_normal(mu.shape)
+        y_new = self.spec.likelihood.predictive(rng, mu, self.draws("sigma"))
         if kind == "samples":
             return y_new
         if not 0 < hdi_prob < 1:
@@ -136,7 +142,7 @@ class PosteriorFit:
     def __repr__(self):
         post = self.idata.posterior
         return (
-            f"PosteriorFit(prior={self.prior!r}, sampler={self.sampler!r}, "
+            f"PosteriorFit(prior={self.prior!r}, family={self.spec.family!r}, sampler={self.sampler!r}, "
             f"chains={post.sizes['chain']}, draws={post.sizes['draw']}, "
             f"n={self.design.n}, p={self.design.p})"
         )

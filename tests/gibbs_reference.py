@@ -19,9 +19,13 @@ def prior_draw(rng, prior, noise, n, p):
     sigma2 = inv_gamma(rng, *noise)
     th = {"sigma2": sigma2}
     if isinstance(prior, bs.Laplace):
+        # the normal scale mixture (Park & Casella 2008): t_j ~ Exp(rate lam^2 / 2),
+        # beta_j | t_j ~ N(0, sigma^2 t_j) (or N(0, t_j)); its marginal is Laplace
+        # (test_laplace_scale_mixture_marginal)
         lam = prior.rate if not prior.has_hyperprior else np.sqrt(rng.gamma(prior.lam_shape, 1 / prior.lam_rate))
-        b = (np.sqrt(sigma2) if prior.conditional else 1.0) / lam
-        th["beta"] = stats.laplace(scale=b).rvs(size=p, random_state=rng)
+        t = rng.exponential(2.0 / lam**2, size=p)
+        th["beta"] = np.sqrt(t * (sigma2 if prior.conditional else 1.0)) * rng.standard_normal(p)
+        th["t"] = t
         th["lam2"] = lam**2
     elif isinstance(prior, bs.Gaussian):
         s2 = prior.scale**2 if not prior.has_hyperprior else inv_gamma(rng, prior.scale_shape, prior.scale_rate)

@@ -76,13 +76,13 @@ def test_horseshoe_hierarchical_density_matches_scipy(small, regularized):
     sigma = 0.9
     model = bs.build_model(X, y, prior, sigma=sigma)
     rng = np.random.default_rng(1)
-    names = ["z", "lam", "tau"] + (["c2"] if regularized else [])
+    names = ["z", "local_scale", "tau"] + (["c2"] if regularized else [])
     for _ in range(5):
         z = rng.normal(size=p)
         lam = np.abs(rng.standard_cauchy(size=p))
         tau = abs(rng.standard_cauchy()) * tau0
         c2 = stats.invgamma(a=2.5, scale=5.0 * 1.5**2 / 2).rvs(random_state=rng)
-        point = {"z": z, "lam_log__": np.log(lam), "tau_log__": np.log(tau), "intercept_c": 0.0}
+        point = {"z": z, "local_scale_log__": np.log(lam), "tau_log__": np.log(tau), "intercept_c": 0.0}
         expected = stats.norm.logpdf(z).sum() + stats.halfcauchy.logpdf(lam).sum()
         expected += stats.halfcauchy(scale=tau0).logpdf(tau)
         if regularized:

@@ -61,7 +61,13 @@ def log_local_collapsed(eta, a, half_s2_over_sigma2, tau2, inv_c2):
 
 @njit(cache=True)
 def _slice_eta(rng, eta0, a, h, tau2, inv_c2):
-    """Univariate slice sampler (stepping out, then shrinkage; Neal 2003)."""
+    """Univariate slice sampler (stepping out, then shrinkage; Neal 2003).
+
+    The compiled transcription of :func:`bayes_sparse.samplers._slice.slice_sample`
+    (same algorithm, same random-number stream; tested equal). Returns
+    ``(eta, failed)``; ``failed`` is 1 when the interval shrank onto ``eta0``
+    without an accepted proposal.
+    """
     level = log_local_collapsed(eta0, a, h, tau2, inv_c2) - rng.exponential()
     left = eta0 - _SLICE_WIDTH * rng.random()
     right = left + _SLICE_WIDTH
@@ -76,12 +82,12 @@ def _slice_eta(rng, eta0, a, h, tau2, inv_c2):
     for _ in range(200):
         prop = left + (right - left) * rng.random()
         if log_local_collapsed(prop, a, h, tau2, inv_c2) > level:
-            return prop
+            return prop, 0
         if prop < eta0:
             left = prop
         else:
             right = prop
-    return eta0  # the interval has shrunk onto eta0 (practically unreachable)
+    return eta0, 1  # the interval has shrunk onto eta0 (practically unreachable)
 
 
 @njit(cache=True)
@@ -90,10 +96,12 @@ def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, i
 
     ``ZT`` is the p x n transpose of the centred design (rows contiguous),
     ``resid = y_c - Z beta`` on entry and is kept equal to it on exit.
-    ``inv_c2 = 1 / c^2`` (0 for the plain horseshoe).
+    ``inv_c2 = 1 / c^2`` (0 for the plain horseshoe). Returns the number of
+    slice updates whose interval shrank onto the current point (kept unchanged).
     """
     p, n = ZT.shape
     sigma = math.sqrt(sigma2)
+    failures = 0
     for j in range(p):
         a = col_norm2[j]
         b_old = beta[j]
@@ -101,7 +109,8 @@ def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, i
         for i in range(n):
             zr += ZT[j, i] * resid[i]
         s = zr + a * b_old  # z_j' (resid + z_j beta_j)
-        eta = _slice_eta(rng, 0.5 * math.log(lam2[j]), a, 0.5 * s * s / sigma2, tau2, inv_c2)
+        eta, failed = _slice_eta(rng, 0.5 * math.log(lam2[j]), a, 0.5 * s * s / sigma2, tau2, inv_c2)
+        failures += failed
         lam2[j] = math.exp(2.0 * eta)
         prec = a + math.exp(-2.0 * eta) / tau2 + inv_c2  # posterior precision of beta_j, in units of 1/sigma^2
         b_new = s / prec + sigma / math.sqrt(prec) * rng.standard_normal()
@@ -110,6 +119,7 @@ def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, i
         if d != 0.0:
             for i in range(n):
                 resid[i] -= ZT[j, i] * d
+    return failures
 
 
 def warm_up():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bayes_sparse._linalg import LinearData, SpectralScale, factorize
+from bayes_sparse.samplers._gaussian_draw import LinearData, SpectralScale, factorize
 
 SHAPES = [(30, 5), (6, 25)]  # n >= p (Rue) and p > n (Bhattacharya et al.)
 N_DRAWS = 40_000

@@ -1,4 +1,4 @@
-"""Gaussian linear-model algebra shared by the Gibbs kernels.
+"""The shared Gaussian draw of beta and the noise block of every Gibbs sweep.
 
 For the conditionally Gaussian model ``y_c = Z beta + e``, ``e ~ N(0, sigma**2 I)``,
 ``beta ~ N(0, sigma**2 diag(g))`` (g is the prior variance in units of sigma**2):
@@ -21,7 +21,16 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas
 
-__all__ = ["LinearData", "GaussianFactor", "factorize"]
+__all__ = [
+    "LinearData",
+    "GaussianFactor",
+    "factorize",
+    "SpectralScale",
+    "inv_gamma",
+    "draw_sigma2_marginal",
+    "draw_sigma2_given_beta",
+    "draw_noise_and_beta",
+]
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,10 @@ class SpectralScale:
         # Woodbury: y'y - t r' (I + t K)^-1 r
         return max(self.data.yty - t * float(np.sum(self.r2 / (1.0 + t * self.e))), 1e-300)
 
+    def at(self, t: float) -> "_SpectralFactor":
+        """The factorisation at ``g = t h``, with the interface of :class:`GaussianFactor`."""
+        return _SpectralFactor(self, float(t))
+
     def draw_beta(self, rng, sigma2: float, t: float) -> np.ndarray:
         """beta ~ N(m, sigma**2 S) at g = t h (same law as :meth:`GaussianFactor.draw_beta`)."""
         d, sigma = self.data, np.sqrt(sigma2)
@@ -186,3 +199,49 @@ class SpectralScale:
         v = d.Z @ u / sigma + rng.standard_normal(d.n)
         x = self.U @ ((self.U.T @ (d.yc / sigma - v)) / w)  # M^-1 (y/sigma - v)
         return u + sigma * g * (d.Z.T @ x)
+
+
+@dataclass(frozen=True)
+class _SpectralFactor:
+    spectral: SpectralScale
+    t: float
+
+    @property
+    def quad(self) -> float:
+        return self.spectral.quad(self.t)
+
+    def draw_beta(self, rng, sigma2: float) -> np.ndarray:
+        return self.spectral.draw_beta(rng, sigma2, self.t)
+
+
+# ----------------------------------------------------------------------------- noise block
+def inv_gamma(rng, shape, rate):
+    """Draw from IG(shape, rate) (density ∝ x^(-shape-1) exp(-rate/x)), one per rate entry."""
+    shape_out = np.broadcast_shapes(np.shape(shape), np.shape(rate))
+    draw = rate / rng.gamma(shape, size=shape_out)
+    return float(draw) if draw.ndim == 0 else draw
+
+
+def draw_sigma2_marginal(rng, quad: float, n: int, noise) -> float:
+    """sigma**2 | prior variances, y with beta integrated out (priors conditional on sigma):
+    ``IG(a0 + n'/2, b0 + y' M^-1 y / 2)``, ``n' = n - 1`` (the centred intercept)."""
+    if noise.fixed is not None:
+        return noise.fixed**2
+    return inv_gamma(rng, noise.shape + 0.5 * (n - 1), noise.rate + 0.5 * quad)
+
+
+def draw_sigma2_given_beta(rng, beta, data: LinearData, noise) -> float:
+    """sigma**2 | beta, y: ``IG(a0 + n'/2, b0 + RSS/2)`` (priors not scaled by sigma)."""
+    if noise.fixed is not None:
+        return noise.fixed**2
+    r = data.yc - data.Z @ beta
+    return inv_gamma(rng, noise.shape + 0.5 * (data.n - 1), noise.rate + 0.5 * (r @ r))
+
+
+def draw_noise_and_beta(rng, factor, n: int, noise):
+    """The shared last step of a sweep for priors conditional on sigma: sigma**2 from
+    its conditional with beta integrated out, then ``beta | sigma**2`` from ``factor``
+    (a :class:`GaussianFactor` or :meth:`SpectralScale.at`). A joint draw of
+    (sigma**2, beta) given the prior variances."""
+    sigma2 = draw_sigma2_marginal(rng, factor.quad, n, noise)
+    return float(sigma2), factor.draw_beta(rng, sigma2)

@@ -1,0 +1,111 @@
+"""The Gaussian prior (Bayesian ridge): its rules and its conjugate Gibbs block.
+
+``beta_j | sigma ~ N(0, sigma**2 s**2)`` (conditional) or ``N(0, s**2)``;
+``s**2 ~ InverseGamma(a, b)`` when the scale has a hyperprior, so that
+``s**2 | beta ~ IG(a + p/2, b + ||beta||^2 / 2)`` (``||beta||^2 / sigma**2``
+when conditional). A sweep: prior block (s**2), then the shared Gaussian draw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..priors import Gaussian
+from ..spec import Penalty, PriorRules
+from ._gaussian_draw import draw_noise_and_beta, draw_sigma2_given_beta, factorize, inv_gamma
+from .chain import Outputs
+
+__all__ = ["RULES", "GaussianState", "GaussianInfo", "init", "build_kernel", "outputs"]
+
+
+class GaussianRules(PriorRules):
+    name = "gaussian"
+    label = "Gaussian (Bayesian ridge)"
+    prior_type = Gaussian
+    selection_rule = "interval"
+
+    def density_text(self, prior) -> str:
+        dens = "beta_j | sigma ~ N(0, sigma^2 s^2)" if prior.conditional else "beta_j ~ N(0, s^2)"
+        if prior.has_hyperprior:
+            return f"{dens}; s^2 ~ InverseGamma({prior.scale_shape:g}, {prior.scale_rate:g})"
+        return f"{dens}; s = {prior.scale:.6g}"
+
+    def hyper_names(self, prior) -> tuple:
+        return ("scale", "scale2") if prior.has_hyperprior else ()
+
+    def pymc_coefficients(self, prior, name, sigma_t, n, p):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        if prior.has_hyperprior:
+            s2 = pm.InverseGamma("scale2", alpha=prior.scale_shape, beta=prior.scale_rate)
+            s = pm.Deterministic("scale", pt.sqrt(s2))
+        else:
+            s = prior.scale
+        sd = sigma_t * s if prior.conditional else s
+        return pm.Normal(name, mu=0.0, sigma=sd, dims="feature")
+
+    def penalty(self, prior, sigma, n) -> Penalty:
+        if prior.has_hyperprior:
+            raise ValueError(
+                "Gaussian prior has a hyperprior on its scale; fix scale to get a MAP equivalent to a penalised fit"
+            )
+        # RSS/(2 sigma^2) + ||beta||^2/(2 sd^2), times 2 sigma^2: Ridge with alpha = sigma^2 / sd^2
+        return Penalty("l2", sigma**2 / prior.sd_given_sigma(sigma) ** 2)
+
+    def with_fixed_hyper(self, prior, draws):
+        if not prior.has_hyperprior:
+            return prior, ""
+        s = float(np.median(draws("scale")))
+        return Gaussian(scale=s, conditional=prior.conditional), f"s fixed at its posterior median {s:.4g}; "
+
+
+RULES = GaussianRules()
+
+
+class GaussianState(NamedTuple):
+    beta: np.ndarray
+    sigma2: float
+    scale2: float
+
+
+class GaussianInfo(NamedTuple):
+    pass
+
+
+def _draw_beta(rng, data, prior, s2, sigma2, beta, noise):
+    if prior.conditional:
+        return draw_noise_and_beta(rng, factorize(data, np.full(data.p, s2)), data.n, noise)
+    sigma2 = draw_sigma2_given_beta(rng, beta, data, noise)
+    return float(sigma2), factorize(data, np.full(data.p, s2 / sigma2)).draw_beta(rng, sigma2)
+
+
+def init(rng, prior: Gaussian, data, noise) -> GaussianState:
+    sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
+    s2 = prior.scale**2 if not prior.has_hyperprior else prior.scale_rate / prior.scale_shape * rng.uniform(0.5, 2.0)
+    sigma2, beta = _draw_beta(rng, data, prior, float(s2), float(sigma2), np.zeros(data.p), noise)
+    return GaussianState(beta, sigma2, float(s2))
+
+
+def build_kernel(prior: Gaussian, data, noise, likelihood):
+    """``kernel(rng, state) -> (state, info)``: scale**2 | beta, then the shared draw."""
+
+    def kernel(rng, state: GaussianState):
+        d = likelihood.augment(rng, data, state)
+        s2 = state.scale2
+        if prior.has_hyperprior:
+            ss = state.beta @ state.beta / (state.sigma2 if prior.conditional else 1.0)
+            s2 = inv_gamma(rng, prior.scale_shape + 0.5 * d.p, prior.scale_rate + 0.5 * ss)
+        sigma2, beta = _draw_beta(rng, d, prior, s2, state.sigma2, state.beta, noise)
+        return GaussianState(beta, sigma2, float(s2)), GaussianInfo()
+
+    return kernel
+
+
+def outputs(prior: Gaussian) -> Outputs:
+    if not prior.has_hyperprior:
+        return Outputs({}, {}, ())
+    return Outputs({"scale": lambda s: math.sqrt(s.scale2), "scale2": lambda s: s.scale2}, {}, ())

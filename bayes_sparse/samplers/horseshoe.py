@@ -1,0 +1,331 @@
+"""The horseshoe prior: its rules and its Gibbs block.
+
+``beta_j | lam_j, tau, sigma ~ N(0, sigma**2 tau**2 lamt_j**2)``, ``lam_j ~ C+(0, 1)``,
+``tau ~ C+(0, tau0)``; regularized (Piironen & Vehtari 2017):
+``lamt_j**2 = c**2 lam_j**2 / (c**2 + tau**2 lam_j**2)``, ``c**2 ~ IG(nu/2, nu s**2/2)``;
+plain: ``lamt_j = lam_j``.
+
+A sweep:
+
+1. each ``(lam_j, beta_j)`` jointly from its full conditional given the other
+   coefficients, with beta_j integrated out for lam_j (a collapsed single-site
+   update, compiled: :mod:`bayes_sparse.samplers._collapsed`), which lets a
+   coefficient leave the spike near zero in one step; then the slab ``c**2``
+   (regularized: slice step);
+2. an interweaving move of tau with ``omega_j = tau**2 lam_j**2`` fixed
+   (ancillarity-sufficiency interweaving, Yu & Meng 2011), a prior-only update
+   that breaks the tau <-> lam coupling;
+3. the blocked global update of Johndrow, Orenstein & Bhattacharya (2020):
+   tau from its marginal with beta and sigma**2 integrated out (exact slice
+   step), then the shared draw of (sigma**2, beta) from the accepted
+   factorisation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ..priors import Horseshoe
+from ..spec import PriorRules
+from ._gaussian_draw import SpectralScale, draw_noise_and_beta, factorize
+from ._slice import slice_sample
+from .chain import Outputs
+
+__all__ = [
+    "RULES",
+    "HorseshoeSpec",
+    "HorseshoeState",
+    "HorseshoeInfo",
+    "init",
+    "build_kernel",
+    "outputs",
+    "make_adapter",
+    "draw_local_collapsed",
+    "draw_slab",
+    "rescale_global",
+    "draw_global_plain",
+    "draw_global_regularized",
+]
+
+
+class HorseshoeRules(PriorRules):
+    name = "horseshoe"
+    label = "Horseshoe"
+    prior_type = Horseshoe
+    selection_rule = "shrinkage"
+    no_map_reason = (
+        "the horseshoe prior density is unbounded at beta_j = 0, so the posterior "
+        "has no finite MAP (every coefficient at 0 has infinite density); "
+        "use bs.fit(...) for its posterior instead"
+    )
+
+    def density_text(self, prior) -> str:
+        if prior.regularized:
+            slab = (
+                "regularized: lamt_j^2 = c^2 lam_j^2 / (c^2 + tau^2 lam_j^2), "
+                f"c^2 ~ InvGamma({prior.slab_df / 2:g}, {prior.slab_df * prior.slab_scale**2 / 2:g})"
+            )
+        else:
+            slab = "plain (no slab)"
+        return (
+            "beta_j ~ N(0, sigma^2 tau^2 lamt_j^2), lam_j ~ C+(0,1), tau ~ C+(0, tau0), "
+            f"expected_nonzero = {prior.expected_nonzero}; {slab}"
+        )
+
+    def hyper_names(self, prior) -> tuple:
+        return ("tau", "c2") if prior.regularized else ("tau",)
+
+    def local_names(self, prior) -> tuple:
+        return ("local_scale",)
+
+    def validate(self, prior, n, p) -> None:
+        prior.global_scale(n, p)  # expected_nonzero < p
+
+    def target_accept(self, prior) -> float:
+        return 0.95 if prior.regularized else 0.99  # the funnel needs small steps
+
+    def pymc_coefficients(self, prior, name, sigma_t, n, p):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        tau0 = prior.global_scale(n, p)
+        # Non-centred: beta = z * sigma * tau * lam_tilde, z ~ N(0, 1).
+        z = pm.Normal("z", 0.0, 1.0, dims="feature")
+        lam = pm.HalfCauchy("local_scale", beta=1.0, dims="feature")
+        tau = pm.HalfCauchy("tau", beta=tau0)
+        if prior.regularized:
+            nu, s = prior.slab_df, prior.slab_scale
+            c2 = pm.InverseGamma("c2", alpha=nu / 2.0, beta=nu * s * s / 2.0)
+            lam_tilde = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+        else:
+            lam_tilde = lam
+        return pm.Deterministic(name, z * sigma_t * tau * lam_tilde, dims="feature")
+
+    def sampler_spec(self, prior, n, p):
+        return HorseshoeSpec(tau0=prior.global_scale(n, p), slab_scale=prior.slab_scale, slab_df=prior.slab_df)
+
+
+RULES = HorseshoeRules()
+
+
+@dataclass(frozen=True)
+class HorseshoeSpec:
+    """The horseshoe prior with its data-dependent tau0 resolved."""
+
+    tau0: float
+    slab_scale: float | None
+    slab_df: float
+
+    @property
+    def regularized(self) -> bool:
+        return self.slab_scale is not None
+
+
+class HorseshoeState(NamedTuple):
+    beta: np.ndarray
+    sigma2: float
+    lam2: np.ndarray  # local scales squared
+    tau2: float
+    c2: float  # slab variance (regularized), nan otherwise
+    # Width of the slice interval for log tau^2 (regularized): None = stepping out
+    # from width 2; a number = a fixed interval of that width, set at the end of
+    # warm-up (make_adapter) and constant afterwards.
+    tau_width: float | None = None
+
+
+class HorseshoeInfo(NamedTuple):
+    tau_evaluations: int  # log-density evaluations of the tau update (factorisations, regularized)
+    slice_shrink_failures: int  # slice updates that kept the current point (should stay 0)
+
+
+def _lam_tilde2(lam2, tau2, c2):
+    """Regularized local variance c^2 lam^2 / (c^2 + tau^2 lam^2) (plain when c2 is nan)."""
+    if np.isnan(c2):
+        return lam2
+    return c2 * lam2 / (c2 + tau2 * lam2)
+
+
+def _log_prior_log_tau2(eta, tau0):
+    """log density of eta = log tau^2 when tau ~ HalfCauchy(0, tau0) (up to a constant)."""
+    return -math.log1p(math.exp(eta) / tau0**2) + 0.5 * eta
+
+
+def _log_marginal(logdet, quad, n, noise):
+    """log p(y_c | local scales, tau) with beta (and sigma**2, unless fixed) integrated."""
+    if noise.fixed is not None:
+        return -0.5 * logdet - 0.5 * quad / noise.fixed**2
+    return -0.5 * logdet - (noise.shape + 0.5 * (n - 1)) * math.log(noise.rate + 0.5 * quad)
+
+
+def draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, c2):
+    """Collapsed single-site sweep: each (lam_j, beta_j) drawn jointly from its full
+    conditional given the other coefficients (beta_j integrated out for lam_j); see
+    :mod:`bayes_sparse.samplers._collapsed`. Returns ``(beta, lam2, shrink_failures)``
+    as new arrays; the inputs are not modified."""
+    from ._collapsed import collapsed_local_sweep
+
+    # the compiled slice works on log lam in [-300, 300]; start inside it whatever the previous step left
+    beta, lam2 = beta.copy(), np.clip(np.asarray(lam2, dtype=float), 1e-260, 1e260)
+    resid = data.yc - data.Z @ beta
+    failures = collapsed_local_sweep(
+        rng, data.ZT, data.col_norm2, resid, beta, lam2, float(sigma2), float(tau2), 1.0 / c2
+    )
+    return beta, lam2, int(failures)
+
+
+def draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec):
+    """Slice update of log c^2 from ``prod_j N(beta_j | 0, sigma^2 tau^2 lamt_j^2) IG(c^2 | nu/2, nu s^2/2)``."""
+    a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+
+    def log_slab(zeta):
+        c = math.exp(zeta)
+        v = sigma2 * tau2 * _lam_tilde2(lam2, tau2, c)
+        return float(np.sum(-0.5 * np.log(v) - b2 / (2.0 * v))) - a * zeta - b / c
+
+    res = slice_sample(rng, log_slab, math.log(c2))
+    return math.exp(res.x), res.shrink_failures
+
+
+def rescale_global(rng, lam2, tau2, tau0):
+    """Draw tau^2 | omega = tau^2 lam^2 (lam_j ~ C+(0, 1), tau ~ C+(0, tau0)).
+
+    With lam_j = sqrt(omega_j) / tau the density of eta = log tau^2 is
+    ``p_tau(tau) tau/2 * tau^-p * prod_j 1 / (1 + omega_j / tau^2)``.
+    Returns ``(lam2, tau2, shrink_failures)``.
+    """
+    omega = tau2 * lam2
+    p = omega.size
+
+    def logf(e):
+        return _log_prior_log_tau2(e, tau0) - 0.5 * p * e - float(np.sum(np.log1p(omega * math.exp(-e))))
+
+    res = slice_sample(rng, logf, math.log(tau2))
+    new_tau2 = math.exp(res.x)
+    return omega / new_tau2, new_tau2, res.shrink_failures
+
+
+def draw_global_plain(rng, data, lam2, tau2, tau0, noise):
+    """Plain horseshoe: exact slice update of tau^2 from its marginal, from one
+    eigendecomposition (:class:`SpectralScale`). Returns ``(tau2, factor, slice result)``."""
+    spectral = SpectralScale(data, lam2)
+
+    def logf(eta):
+        t = math.exp(eta)
+        return _log_marginal(spectral.logdet(t), spectral.quad(t), data.n, noise) + _log_prior_log_tau2(eta, tau0)
+
+    res = slice_sample(rng, logf, math.log(tau2))
+    tau2 = math.exp(res.x)
+    return tau2, spectral.at(tau2), res
+
+
+def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, width=None):
+    """Regularized horseshoe: exact slice update of tau^2 from its marginal.
+
+    lamt depends on tau, so each evaluation of the marginal needs its own
+    factorisation of ``I + Z diag(tau^2 lamt^2(tau)) Z'`` (O(n^2 p) when p > n).
+    With ``width=None`` the slice interval steps out from width 2 (about six
+    factorisations per update, no tuning); with a ``width`` tuned in warm-up
+    to the posterior spread of log tau^2 a randomly placed fixed interval is
+    used (Neal 2003, no stepping out), about half as many factorisations.
+    Returns ``(tau2, factor, slice result)``; the factor of the accepted tau
+    serves the sigma^2 and beta draws.
+    """
+    cache = {}
+
+    def logf(e):
+        t = math.exp(e)
+        f = factorize(data, t * _lam_tilde2(lam2, t, c2))
+        cache[e] = f
+        return _log_marginal(f.logdet, f.quad, data.n, noise) + _log_prior_log_tau2(e, tau0)
+
+    if width is None:
+        res = slice_sample(rng, logf, math.log(tau2))
+    else:
+        res = slice_sample(rng, logf, math.log(tau2), width=width, max_steps=0)
+    if res.x not in cache:  # pragma: no cover - the accepted point is always evaluated
+        logf(res.x)
+    return math.exp(res.x), cache[res.x], res
+
+
+def init(rng, spec: HorseshoeSpec, data, noise) -> HorseshoeState:
+    """Dispersed start: local scales and tau around the prior's centre, beta from its conditional."""
+    sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
+    lam2 = np.exp(rng.uniform(-1.0, 1.0, size=data.p))
+    tau2 = spec.tau0**2 * float(np.exp(rng.uniform(-1.0, 1.0)))
+    c2 = spec.slab_scale**2 if spec.regularized else math.nan
+    factor = factorize(data, tau2 * _lam_tilde2(lam2, tau2, c2))
+    sigma2 = float(sigma2)
+    beta = factor.draw_beta(rng, sigma2)
+    return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2))
+
+
+def build_kernel(spec: HorseshoeSpec, data, noise, likelihood):
+    """``kernel(rng, state) -> (state, info)``: locals, slab, interweaving, blocked global update.
+
+    Only the regularized tau update has a tuning parameter (``state.tau_width``,
+    set once at the end of warm-up by :func:`make_adapter`'s adapter).
+    """
+
+    def kernel(rng, state: HorseshoeState):
+        d = likelihood.augment(rng, data, state)
+        sigma2, tau2, c2 = state.sigma2, state.tau2, state.c2
+        beta, lam2, failures = draw_local_collapsed(
+            rng, d, state.beta, state.lam2, sigma2, tau2, c2 if spec.regularized else math.inf
+        )
+        if spec.regularized:
+            c2, failed = draw_slab(rng, c2, lam2, beta * beta, sigma2, tau2, spec)
+            failures += failed
+        lam2, tau2, failed = rescale_global(rng, lam2, tau2, spec.tau0)
+        failures += failed
+        if spec.regularized:
+            tau2, factor, res = draw_global_regularized(rng, d, lam2, tau2, c2, spec.tau0, noise, state.tau_width)
+        else:
+            tau2, factor, res = draw_global_plain(rng, d, lam2, tau2, spec.tau0, noise)
+        sigma2, beta = draw_noise_and_beta(rng, factor, d.n, noise)
+        info = HorseshoeInfo(res.evaluations, failures + res.shrink_failures)
+        return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2), state.tau_width), info
+
+    return kernel
+
+
+def outputs(spec: HorseshoeSpec) -> Outputs:
+    scalars = {"tau": lambda s: math.sqrt(s.tau2)}
+    if spec.regularized:
+        scalars["c2"] = lambda s: s.c2
+    return Outputs(scalars, {"local_scale": lambda s: np.sqrt(s.lam2)}, HorseshoeInfo._fields)
+
+
+#: A fixed slice interval of about five posterior sds of log tau^2 covers the
+#: typical slice (a Gaussian's slice at level log f(mode) - Exp(1) has half-width
+#: sd sqrt(2 Exp(1))), so most updates need one or two proposals.
+TAU_WIDTH_SDS = 5.0
+
+
+def tuned_slice_width(log_tau2_draws):
+    """Warm-up tuning of the regularized horseshoe's tau slice interval (None: not enough draws)."""
+    if len(log_tau2_draws) < 20:
+        return None
+    return float(np.clip(TAU_WIDTH_SDS * np.std(log_tau2_draws), 0.05, 10.0))
+
+
+class _TauWidthAdapter:
+    """Collects log tau^2 over the second half of warm-up and fixes the slice width at its end."""
+
+    def __init__(self, tune):
+        self.tune, self.history = tune, []
+
+    def __call__(self, it, state):
+        if it >= self.tune // 2:
+            self.history.append(math.log(state.tau2))
+        if it == self.tune - 1:
+            state = state._replace(tau_width=tuned_slice_width(self.history))
+        return state
+
+
+def make_adapter(spec: HorseshoeSpec, tune: int):
+    """Warm-up adaptation ``adapter(iteration, state) -> state`` (regularized only), or None."""
+    return _TauWidthAdapter(tune) if spec.regularized else None
