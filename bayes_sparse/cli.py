@@ -293,6 +293,19 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
     return out_dir
 
 
+def _parse_draws(text):
+    """'auto' or a positive integer."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {text!r}")
+    return value
+
+
 def fit_command(args) -> int:
     from .sampling import fit
 
@@ -302,8 +315,10 @@ def fit_command(args) -> int:
     if out.exists() and not args.force:
         raise CliError(f"output folder {out} exists; use --force to replace it")
     try:
+        auto = args.draws == "auto"
         result = fit(X, y, prior, sampler=args.sampler, draws=args.draws, tune=args.tune,
-                     chains=args.chains, thin=args.thin, random_seed=args.seed, progressbar=not args.quiet)
+                     chains=args.chains, thin=args.thin, random_seed=args.seed, progressbar=not args.quiet,
+                     max_time=args.max_time if auto else None, memory_gib=args.memory if auto else None)
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
     write_outputs(result, out, force=args.force, source=Path(args.data).name)
@@ -370,7 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
                            default=None, help=text)
     f.add_argument("--sampler", choices=["auto", "nuts", "gibbs"], default="auto",
                    help="Gibbs (fast, exact conditionals), NUTS (PyMC) or auto: Gibbs when available")
-    f.add_argument("--draws", type=int, default=1000, help="posterior draws per chain, after warm-up (default 1000)")
+    f.add_argument("--draws", type=_parse_draws, default="auto",
+                   help="posterior draws per chain after warm-up, or 'auto' (default): sample until R-hat <= 1.01 "
+                        "and bulk/tail ESS >= 400, or until --max-time")
+    f.add_argument("--max-time", type=float, default=600.0, dest="max_time",
+                   help="with --draws auto: stop sampling after this many seconds even if a check fails (default 600)")
+    f.add_argument("--memory", type=float, default=2.0,
+                   help="with --draws auto: GiB for the stored draws; beyond it the draws are thinned (default 2)")
     f.add_argument("--tune", type=int, default=1000, help="warm-up iterations per chain, discarded (default 1000)")
     f.add_argument("--chains", type=int, default=4, help="independent chains, for R-hat (default 4)")
     f.add_argument("--thin", type=int, default=1, help="keep every k-th draw (large p: saves memory)")

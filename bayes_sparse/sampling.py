@@ -1,41 +1,41 @@
 """``fit``: full posteriors by MCMC (PyMC NUTS, or the dedicated Gibbs samplers).
 
 Both samplers target the same posterior for the same specification
-(DESIGN.md): ``y ~ N(intercept + X beta, sigma**2)``, flat prior on the
-intercept, the coefficient prior of :mod:`bayes_sparse.priors` on the
-(standardized) coefficients, and either a fixed sigma or the Jeffreys prior
-``p(sigma**2) ∝ 1/sigma**2``.
+(:class:`~bayes_sparse.spec.ModelSpec`): ``y ~ N(intercept + X beta, sigma**2)``,
+flat prior on the intercept, the coefficient prior of
+:mod:`bayes_sparse.priors` on the (standardized) coefficients, and a fixed
+sigma, ``sigma**2 ~ InverseGamma`` or the Jeffreys prior ``p(sigma**2) ∝ 1/sigma**2``.
+Tests check the two against each other.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
 
 import numpy as np
 
 from ._data import prepare_data
 from .diagnostics import loo_compare
-from .model import _build, _check_sigma_spec
-from .priors import Horseshoe, Laplace, check_prior
 from .result import PosteriorFit
+from .spec import ModelSpec, rules_for
 
 __all__ = ["fit", "compare_priors", "default_target_accept"]
 
 SAMPLERS = ("auto", "nuts", "gibbs")
+#: NUTS chains are not extended: draws="auto" samples this many with NUTS.
+NUTS_AUTO_DRAWS = 1000
+NUTS_SAMPLERS = ("pymc", "nutpie")
 
 
 def default_target_accept(prior) -> float:
-    """NUTS target acceptance per prior.
+    """NUTS target acceptance per prior (from the prior's rules).
 
     The horseshoe's funnel needs small steps (0.95 regularized, 0.99 plain);
     the Laplace's kink at zero 0.9; the Gaussian is smooth (PyMC's 0.8).
     """
-    if isinstance(prior, Horseshoe):
-        return 0.95 if prior.regularized else 0.99
-    if isinstance(prior, Laplace):
-        return 0.9
-    return 0.8
+    return rules_for(prior).target_accept(prior)
 
 
 def _check_count(name, value, minimum):
@@ -44,13 +44,26 @@ def _check_count(name, value, minimum):
     return int(value)
 
 
+def _auto_settings(max_time, memory_gib):
+    from .samplers.parallel import AutoSettings
+
+    kw = {}
+    for name, value in (("max_time", max_time), ("memory_gib", memory_gib)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+        kw[name] = float(value)
+    return AutoSettings(**kw)
+
+
 def fit(
     X,
     y,
     prior,
     *,
     sampler: str = "auto",
-    draws: int = 1000,
+    draws: int | str = "auto",
     tune: int = 1000,
     chains: int = 4,
     thin: int = 1,
@@ -62,6 +75,8 @@ def fit(
     nuts_sampler: str = "pymc",
     posterior_predictive: bool = False,
     cores: int | None = None,
+    max_time: float | None = None,
+    memory_gib: float | None = None,
 ) -> PosteriorFit:
     """Sample the posterior of a sparse linear regression.
 
@@ -74,8 +89,23 @@ def fit(
         "auto" uses the dedicated Gibbs sampler where one exists (all three
         priors with the Gaussian likelihood) and NUTS otherwise. Both target
         the same posterior (tested against each other).
-    draws, tune, chains : int
-        Kept draws per chain, warm-up iterations per chain, number of chains.
+    draws : int or "auto", default "auto"
+        Kept draws per chain, or ``"auto"``: sample until converged. After
+        warm-up the Gibbs chains run in blocks and stop as soon as every
+        convergence check passes (rank-normalized R-hat <= 1.01, bulk and tail
+        ESS >= 400 for the coefficients, sigma and the prior's scalar
+        hyperparameters), or when ``max_time`` runs out; every post-warm-up
+        draw is kept, thinned automatically when the stored draws would exceed
+        ``memory_gib``. ``result.run`` says why sampling stopped. With NUTS,
+        ``"auto"`` means 1000 draws (PyMC chains are not extended).
+    tune, chains : int
+        Warm-up iterations per chain, number of chains.
+    max_time : float, optional
+        With ``draws="auto"``: seconds of sampling (warm-up included) after
+        which the chains stop even if a check still fails (default 600).
+    memory_gib : float, optional
+        With ``draws="auto"``: memory for the stored draws of the coefficients
+        and per-feature scales, in GiB (default 2).
     thin : int, default 1
         Keep every ``thin``-th iteration after warm-up: each chain runs
         ``tune + draws * thin`` iterations and stores ``draws``. For large p,
@@ -105,43 +135,64 @@ def fit(
         ``.predict()``. Failing convergence checks raise
         :class:`~bayes_sparse.diagnostics.DiagnosticWarning`.
     """
-    check_prior(prior)
+    spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-    draws = _check_count("draws", draws, 1)
+    if nuts_sampler not in NUTS_SAMPLERS:
+        raise ValueError(f"nuts_sampler must be one of {NUTS_SAMPLERS}, got {nuts_sampler!r}")
+    thin = _check_count("thin", thin, 1)
+    auto = None
+    if isinstance(draws, str) and draws == "auto":
+        auto = _auto_settings(max_time, memory_gib)
+        if thin != 1:
+            raise ValueError("thin is chosen automatically with draws='auto'; give an integer draws to set it")
+        draws = NUTS_AUTO_DRAWS
+    else:
+        draws = _check_count("draws", draws, 1)
+        if max_time is not None or memory_gib is not None:
+            raise ValueError("max_time and memory_gib apply to draws='auto' only")
     tune = _check_count("tune", tune, 0)
     chains = _check_count("chains", chains, 1)
-    thin = _check_count("thin", thin, 1)
-    sigma = _check_sigma_spec(sigma)
-    if target_accept is not None and not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    if cores is not None:
+        cores = _check_count("cores", cores, 1)
+    if target_accept is not None and (
+        isinstance(target_accept, bool) or not isinstance(target_accept, (float, int)) or not 0 < target_accept < 1
+    ):
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
     design = prepare_data(X, y, standardize=standardize)
-    if isinstance(prior, Horseshoe):
-        prior.global_scale(design.n, design.p)  # validates expected_nonzero < p
+    spec.rules.validate(prior, design.n, design.p)
     cores = cores or min(chains, os.cpu_count() or 1)
 
-    chosen = _choose_sampler(sampler, prior)
+    chosen = _choose_sampler(sampler, spec)
     if chosen == "gibbs":
-        from .gibbs import sample_gibbs
+        from ._idata import gibbs_to_idata
+        from .samplers import sample_gibbs
 
-        idata = sample_gibbs(
-            design, prior, sigma=sigma, draws=draws, tune=tune, chains=chains, thin=thin,
-            random_seed=random_seed, progressbar=progressbar, cores=cores,
+        arrays, run = sample_gibbs(
+            design, spec, draws=draws, tune=tune, chains=chains, thin=thin,
+            random_seed=random_seed, progressbar=progressbar, cores=cores, auto=auto,
         )
+        idata = gibbs_to_idata(arrays, design, spec)
     else:
+        from .samplers.parallel import SamplingRun
+
+        start = time.perf_counter()
         idata = _sample_nuts(
-            design, prior, sigma, draws=draws * thin, tune=tune, chains=chains, random_seed=random_seed,
+            design, spec, draws=draws * thin, tune=tune, chains=chains, random_seed=random_seed,
             progressbar=progressbar, target_accept=target_accept or default_target_accept(prior),
             nuts_sampler=nuts_sampler, cores=cores,
         )
         if thin > 1:
             idata = _thin_idata(idata, thin)
-    if isinstance(prior, Horseshoe):
+        run = SamplingRun("fixed", draws, thin, tune + draws * thin, time.perf_counter() - start)
+    if spec.rules.selection_rule == "shrinkage":
         from ._idata import add_shrinkage
 
         add_shrinkage(idata, design)
-    fixed = sigma if isinstance(sigma, float) else None
-    result = PosteriorFit(idata=idata, prior=prior, sampler=chosen, design=design, sigma_fixed=fixed)
+    from ._idata import conform_posterior
+
+    conform_posterior(idata, spec)
+    result = PosteriorFit(idata=idata, spec=spec, sampler=chosen, design=design, run=run)
     if posterior_predictive:
         _add_posterior_predictive(result, random_seed)
     result.check(warn=True)
@@ -158,19 +209,17 @@ def _thin_idata(idata, thin):
     return idata
 
 
-def _choose_sampler(sampler, prior):
+def _choose_sampler(sampler, spec):
     if sampler != "auto":
         return sampler
-    try:
-        from .gibbs import supports
-
-        return "gibbs" if supports(prior) else "nuts"
-    except ImportError:
-        return "nuts"
+    # every registered prior has a Gibbs block for the Gaussian likelihood
+    return "gibbs"
 
 
-def _sample_nuts(design, prior, sigma, *, draws, tune, chains, random_seed, progressbar, target_accept, nuts_sampler, cores):
+def _sample_nuts(design, spec, *, draws, tune, chains, random_seed, progressbar, target_accept, nuts_sampler, cores):
     import pymc as pm
+
+    from .model import _build
 
     if nuts_sampler == "nutpie":
         try:
@@ -179,9 +228,7 @@ def _sample_nuts(design, prior, sigma, *, draws, tune, chains, random_seed, prog
             raise ImportError(
                 "nuts_sampler='nutpie' needs the optional nutpie package: pip install 'bayes_sparse[nutpie]'"
             ) from None
-    elif nuts_sampler != "pymc":
-        raise ValueError(f"nuts_sampler must be 'pymc' or 'nutpie', got {nuts_sampler!r}")
-    model = _build(design, prior, sigma)
+    model = _build(design, spec)
     with model, warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by our DiagnosticWarnings.
         warnings.filterwarnings("ignore", message=".*(r_hat|R-hat|effective sample size|divergen).*")
@@ -198,21 +245,20 @@ def _sample_nuts(design, prior, sigma, *, draws, tune, chains, random_seed, prog
             compute_convergence_checks=False,
             # start log sigma at the scale of y (models carry no initvals, so
             # that PyMC's model transforms for log_likelihood keep working)
-            initvals={"log_sigma": float(np.log(np.std(design.yc)))} if sigma is None else None,
+            initvals={"log_sigma": float(np.log(np.std(design.yc)))} if spec.noise.kind == "jeffreys" else None,
         )
     return idata
 
 
 def _add_posterior_predictive(result: PosteriorFit, random_seed):
-    """Replicated data y_rep ~ N(intercept + X beta, sigma**2), one per posterior draw."""
+    """Replicated data y_rep from the likelihood family, one per posterior draw."""
     import xarray as xr
 
     post = result.idata.posterior
-    beta = post["beta"].values
-    mu = post["intercept"].values[..., None] + beta @ result.design.X.T
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 1])
-    sig = np.broadcast_to(post["sigma"].values, mu.shape[:2])[..., None]
-    y_rep = mu + sig * rng.standard_normal(mu.shape)
+    y_rep = result.spec.likelihood.predictive(
+        rng, result.design.linear_predictor(post["beta"].values, post["intercept"].values), post["sigma"].values
+    )
     ds = xr.Dataset(
         {"y": (("chain", "draw", "obs"), y_rep)},
         coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": np.arange(result.design.n)},
@@ -236,7 +282,7 @@ def compare_priors(results, ic: str = "loo"):
     if not isinstance(results, dict):
         named = {}
         for res in results:
-            base = type(res.prior).__name__.lower()
+            base = res.spec.rules.name
             name, k = base, 2
             while name in named:
                 name, k = f"{base}_{k}", k + 1

@@ -262,6 +262,13 @@ def test_fit_argument_errors():
         bs.fit(X, y, bs.Laplace(), sampler="nuts", target_accept=1.5)
     with pytest.raises(ValueError, match="expected_nonzero=3 must be smaller"):
         bs.fit(X, y, bs.Horseshoe(expected_nonzero=3), sampler="nuts")
+    # every argument is validated whatever the sampler
+    with pytest.raises(ValueError, match="target_accept must be in"):
+        bs.fit(X, y, bs.Laplace(), sampler="gibbs", target_accept=1.5)
+    with pytest.raises(ValueError, match="nuts_sampler must be one of"):
+        bs.fit(X, y, bs.Laplace(), sampler="gibbs", nuts_sampler="stan")
+    with pytest.raises(ValueError, match="cores must be an integer >= 1"):
+        bs.fit(X, y, bs.Laplace(), sampler="gibbs", cores=0)
     try:
         import nutpie  # noqa: F401
     except ImportError:

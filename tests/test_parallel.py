@@ -1,0 +1,96 @@
+"""Sampling until converged (draws="auto"): stopping, extension, time budget,
+automatic thinning, and equality with fixed-length runs."""
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import bayes_sparse as bs
+from bayes_sparse._data import prepare_data
+from bayes_sparse.samplers.parallel import AutoSettings, sample_gibbs
+from bayes_sparse.spec import ModelSpec
+
+
+@pytest.fixture(scope="module")
+def problem():
+    X, y, _ = bs.datasets.make_sparse_regression(50, 8, 2, correlation=0.3, random_state=5)
+    return X, y
+
+
+def _run(problem, prior, auto, seed=3, chains=2, **kw):
+    X, y = problem
+    design = prepare_data(X, y)
+    return sample_gibbs(design, ModelSpec.build(prior), draws=None, tune=100, chains=chains, random_seed=seed,
+                        progressbar=False, cores=1, auto=auto, **kw)
+
+
+def _fixed(problem, prior, draws, thin=1, seed=3, chains=2):
+    X, y = problem
+    design = prepare_data(X, y)
+    return sample_gibbs(design, ModelSpec.build(prior), draws=draws, tune=100, chains=chains, random_seed=seed,
+                        progressbar=False, cores=1, thin=thin)
+
+
+def test_easy_problem_stops_at_the_first_check(problem):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bs.DiagnosticWarning)  # a converged auto fit warns about nothing
+        post = bs.fit(*problem, bs.Gaussian(scale=1.0), random_seed=1, progressbar=False)
+    run = post.run
+    assert run.reason == "converged"
+    # stopped at the first check that passed (R-hat of a few hundred draws is noisy at the
+    # 1.01 level, so an easy problem may need one extension block, not more)
+    assert len(run.checks) <= 2 and run.checks[0]["draws"] == AutoSettings().first_draws
+    passed = [c["r_hat"] <= 1.01 and min(c["ess_bulk"], c["ess_tail"]) >= 400 for c in run.checks]
+    assert passed[-1] and not any(passed[:-1])
+    assert post.diagnostics.passed
+    assert "every convergence check passed" in post.run.describe()
+
+
+def test_extends_until_the_checks_pass_and_equals_a_fixed_run(problem):
+    # an ESS target that 250 draws cannot reach forces extension blocks
+    auto = AutoSettings(ess_min=1500, max_time=120)
+    arrays, run = _run(problem, bs.Laplace(), auto)
+    assert run.reason == "converged" and len(run.checks) >= 2
+    assert [c["draws"] for c in run.checks] == sorted(c["draws"] for c in run.checks)
+    assert run.checks[-1]["ess_bulk"] >= 1500 and all(c["ess_bulk"] < 1500 for c in run.checks[:-1])
+    fixed, _ = _fixed(problem, bs.Laplace(), run.draws)
+    for name in ("beta", "sigma", "lam", "intercept_c"):
+        np.testing.assert_array_equal(arrays[name], fixed[name])
+
+
+def test_honours_max_time(problem):
+    auto = AutoSettings(ess_min=1e9, max_time=3.0)  # never converges
+    start = time.perf_counter()
+    arrays, run = _run(problem, bs.Horseshoe(expected_nonzero=2), auto)
+    elapsed = time.perf_counter() - start
+    assert run.reason == "max_time"
+    # the last block is sized to the remaining time; one check and assembly come on top
+    assert elapsed < 3.0 + 5.0, elapsed
+    assert arrays["beta"].shape[1] == run.draws
+    assert "time budget ran out" in run.describe()
+
+
+def test_memory_budget_thins_to_a_fixed_run_with_the_doubled_thinning(problem):
+    X, _ = problem
+    per_draw_gib = 8 * 2 * X.shape[1] / 2**30  # beta, two chains
+    auto = AutoSettings(ess_min=1e9, max_iterations=2000, first_draws=100, memory_gib=300 * per_draw_gib)
+    arrays, run = _run(problem, bs.Laplace(lam=1.0), auto)
+    assert run.reason == "max_iterations" and run.thin >= 2
+    assert arrays["beta"].shape[1] == run.draws <= 300
+    fixed, _ = _fixed(problem, bs.Laplace(lam=1.0), run.draws, thin=run.thin)
+    for name in ("beta", "sigma", "intercept_c"):
+        np.testing.assert_array_equal(arrays[name], fixed[name])
+
+
+def test_auto_arguments_are_validated(problem):
+    X, y = problem
+    with pytest.raises(ValueError, match="max_time must be a positive number"):
+        bs.fit(X, y, bs.Laplace(), max_time=0, progressbar=False)
+    with pytest.raises(ValueError, match="max_time and memory_gib apply to draws='auto' only"):
+        bs.fit(X, y, bs.Laplace(), draws=10, max_time=5, progressbar=False)
+    with pytest.raises(ValueError, match="thin is chosen automatically"):
+        bs.fit(X, y, bs.Laplace(), thin=2, progressbar=False)
+    with pytest.raises(ValueError, match="draws must be an integer"):
+        bs.fit(X, y, bs.Laplace(), draws="many", progressbar=False)
