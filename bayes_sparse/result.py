@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._data import Design, check_X_new
-from .diagnostics import Diagnostics, compute_diagnostics, summarize
+from .diagnostics import Check, Diagnostics, compute_diagnostics, summarize
 from .spec import ModelSpec
 
 __all__ = ["PosteriorFit"]
@@ -85,11 +85,58 @@ class PosteriorFit:
         return summarize(self.idata, var_names or self.check_vars, hdi_prob=hdi_prob)
 
     def check(self, warn: bool = True) -> Diagnostics:
-        """Recompute the diagnostics (and warn about failures)."""
-        self.diagnostics = compute_diagnostics(self.idata, self.check_vars)
+        """Recompute the diagnostics (and warn about failures).
+
+        Besides R-hat, ESS, divergences and E-BFMI, with several chains: do the
+        chains agree about which features are in (:meth:`competing_supports`)?
+        """
+        diag = compute_diagnostics(self.idata, self.check_vars)
+        if self.idata.posterior.sizes["chain"] > 1:
+            diag = Diagnostics(checks=[*diag.checks, self._support_check()], var_names=diag.var_names)
+        self.diagnostics = diag
         if warn:
             self.diagnostics.warn(stacklevel=2)
         return self.diagnostics
+
+    def _eps(self):
+        from .selection import default_eps
+
+        return default_eps(self.design.X, self.design.y)
+
+    def _support_check(self) -> Check:
+        from ._modes import SPREAD_MAX, support_disagreement
+
+        spread = support_disagreement(self.idata.posterior["beta"].values, self._eps())
+        worst = int(np.argmax(spread))
+        value = float(spread[worst])
+        advice = ""
+        if value > SPREAD_MAX:
+            supports = self.competing_supports()
+            shown = "; ".join(
+                f"{{{', '.join(map(str, s['features'])) or 'none of them'}}} in {s['frequency']:.0%} of draws "
+                f"(per chain {', '.join(f'{f:.0%}' for f in s['per_chain'])})"
+                for s in supports[:3]
+            )
+            advice = (
+                "Chains disagree about which features are in, so the posterior is multimodal or the chains have "
+                f"not mixed between supports: {shown}. Run longer (draws='auto' with a larger max_time); if the "
+                "competing features are strongly correlated they are interchangeable given the data: report their "
+                "joint inclusion (any of them in) or their sum rather than each one."
+            )
+        return Check("support_agreement", value, f"<= {SPREAD_MAX}", value <= SPREAD_MAX,
+                     str(self.feature_names[worst]), advice)
+
+    def competing_supports(self, top: int = 5):
+        """The supports the chains settle in, among the features they disagree on.
+
+        A feature is in at a draw when ``|beta_j| > eps_j`` (the practical-significance
+        threshold ``0.1 sd(y) / sd(x_j)``). Returns a list of dicts (``features``,
+        ``frequency`` over all draws, ``per_chain`` frequencies), most frequent first;
+        empty when the chains agree (inclusion frequencies within 0.5 of each other).
+        """
+        from ._modes import competing_supports
+
+        return competing_supports(self.idata.posterior["beta"].values, self._eps(), self.feature_names, top=top)
 
     # ----------------------------------------------------------------- prediction
     def predict(self, X_new, kind: str = "mean", hdi_prob: float | None = None, random_seed=None):

@@ -110,6 +110,9 @@ class PriorRules:
         Default posterior decision rule of :func:`bayes_sparse.compare_selection`.
     no_map_reason : str or None
         Why the posterior has no finite mode (None when it has one).
+    multimodal : bool
+        Whether the posterior can have several modes (supports), so that chains
+        start from dispersed supports (:mod:`bayes_sparse.samplers.starts`).
     """
 
     name: str = ""
@@ -117,6 +120,7 @@ class PriorRules:
     prior_type: type = object
     selection_rule: str = "interval"
     no_map_reason: str | None = None
+    multimodal: bool = False
 
     # -- text
     def density_text(self, prior) -> str:  # pragma: no cover - abstract

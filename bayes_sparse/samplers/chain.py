@@ -68,13 +68,14 @@ def sampler_module(name: str):
     return importlib.import_module(f"bayes_sparse.samplers.{name}")
 
 
-def start_chain(problem: ChainProblem, seed, tune: int) -> ChainCarry:
-    """A chain at its (dispersed) starting point, with ``tune`` warm-up iterations ahead."""
+def start_chain(problem: ChainProblem, seed, tune: int, start=None) -> ChainCarry:
+    """A chain at its (dispersed) starting point, with ``tune`` warm-up iterations ahead;
+    ``start`` is an optional starting support (boolean, p) for multimodal priors."""
     module = sampler_module(problem.sampler)
     rng = np.random.default_rng(seed)
     data = LinearData.from_arrays(problem.Z, problem.yc)
     adapter = module.make_adapter(problem.spec, tune) if hasattr(module, "make_adapter") else None
-    return ChainCarry(rng, module.init(rng, problem.spec, data, problem.noise), 0, adapter)
+    return ChainCarry(rng, module.init(rng, problem.spec, data, problem.noise, start=start), 0, adapter)
 
 
 def advance_chain(problem: ChainProblem, carry: ChainCarry, *, tune: int, iterations: int, thin: int, out: dict,

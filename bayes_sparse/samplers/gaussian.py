@@ -83,7 +83,8 @@ def _draw_beta(rng, data, prior, s2, sigma2, beta, noise):
     return float(sigma2), factorize(data, np.full(data.p, s2 / sigma2)).draw_beta(rng, sigma2)
 
 
-def init(rng, prior: Gaussian, data, noise) -> GaussianState:
+def init(rng, prior: Gaussian, data, noise, start=None) -> GaussianState:
+    """Dispersed start around the prior; ``start`` is ignored (the posterior is Gaussian given the scale)."""
     sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
     s2 = prior.scale**2 if not prior.has_hyperprior else prior.scale_rate / prior.scale_shape * rng.uniform(0.5, 2.0)
     sigma2, beta = _draw_beta(rng, data, prior, float(s2), float(sigma2), np.zeros(data.p), noise)

@@ -57,6 +57,7 @@ class HorseshoeRules(PriorRules):
     label = "Horseshoe"
     prior_type = Horseshoe
     selection_rule = "shrinkage"
+    multimodal = True
     no_map_reason = (
         "the horseshoe prior density is unbounded at beta_j = 0, so the posterior "
         "has no finite MAP (every coefficient at 0 has infinite density); "
@@ -251,11 +252,24 @@ def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, width=None):
     return math.exp(res.x), cache[res.x], res
 
 
-def init(rng, spec: HorseshoeSpec, data, noise) -> HorseshoeState:
-    """Dispersed start: local scales and tau around the prior's centre, beta from its conditional."""
+#: Local scales of a starting support: tau^2 lam^2 = 1e4 (no shrinkage) inside it,
+#: lam^2 around 1e-2 outside (strong shrinkage).
+START_UNSHRUNK = 1e4
+START_SHRUNK = 1e-2
+
+
+def init(rng, spec: HorseshoeSpec, data, noise, start=None) -> HorseshoeState:
+    """Dispersed start: local scales and tau around the prior's centre, beta from its conditional.
+
+    ``start`` (boolean, p) is a starting support (:mod:`bayes_sparse.samplers.starts`):
+    its features get local scales that leave them unshrunk (prior variance at the
+    slab), the others small ones, so the chain starts in that support's mode.
+    """
     sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
     lam2 = np.exp(rng.uniform(-1.0, 1.0, size=data.p))
     tau2 = spec.tau0**2 * float(np.exp(rng.uniform(-1.0, 1.0)))
+    if start is not None:
+        lam2 = np.where(start, START_UNSHRUNK / tau2, lam2 * START_SHRUNK)
     c2 = spec.slab_scale**2 if spec.regularized else math.nan
     factor = factorize(data, tau2 * _lam_tilde2(lam2, tau2, c2))
     sigma2 = float(sigma2)

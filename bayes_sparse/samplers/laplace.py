@@ -107,9 +107,9 @@ def _draw_beta(rng, data, prior, t, sigma2, beta, noise):
     return float(sigma2), factorize(data, t / sigma2).draw_beta(rng, sigma2)
 
 
-def init(rng, prior: Laplace, data, noise) -> LaplaceState:
+def init(rng, prior: Laplace, data, noise, start=None) -> LaplaceState:
     """Dispersed start: sigma**2 around the sample variance, lam**2 and t from (around) the prior,
-    beta from its conditional given them."""
+    beta from its conditional given them. (``start`` is ignored: the posterior is unimodal.)"""
     sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
     lam2 = prior.rate**2 if not prior.has_hyperprior else prior.lam_shape / prior.lam_rate * rng.uniform(0.5, 2.0)
     t = rng.exponential(2.0 / lam2, size=data.p)

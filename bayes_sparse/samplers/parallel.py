@@ -131,7 +131,12 @@ def sample_gibbs(design, spec, *, draws, tune, chains, random_seed, progressbar=
     token = next(_TOKENS)  # pickles to an equal value (an object() would not)
     alloc = _shared_empty if fork else np.empty
     _SHARED_OUTPUTS[token] = {k: alloc((chains, capacity, *v.shape[1:])) for k, v in template.items()}
-    carries = [start_chain(problem, seeds[c], tune) for c in range(chains)]
+    starts = [None] * chains
+    if rules.multimodal and chains > 1:
+        from .starts import dispersed_supports
+
+        starts = dispersed_supports(design.Z, design.yc, seeds)
+    carries = [start_chain(problem, seeds[c], tune, starts[c]) for c in range(chains)]
     start = time.perf_counter()
     try:
         with _Workers(cores, fork) as workers:
