@@ -144,14 +144,17 @@ def sniff_delimiter(sample: str) -> str:
 def _header(path, sep):
     """First row of the file (the delimiter sniffed unless given) and the delimiter."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        sample = fh.read(SNIFF_BYTES)
+        # whole lines: a wide file's header (20,000 genes) is longer than any fixed
+        # sample, and a line cut short would invent a truncated column name
+        lines = [fh.readline()]
+        while sum(map(len, lines)) < SNIFF_BYTES and lines[-1]:
+            lines.append(fh.readline())
+    sample = "".join(lines)
     if not sample.strip():
         raise CliError(f"{path.name} is empty")
     if sep is None:
-        # a sample cut mid-line would make the last line look inconsistent
-        cut = sample.rfind("\n")
-        sep = sniff_delimiter(sample[: cut + 1] if cut > 0 else sample)
-    header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
+        sep = sniff_delimiter(sample)
+    header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep), [])
     return header, sep
 
 

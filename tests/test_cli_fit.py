@@ -193,3 +193,17 @@ def test_interrupt_midway_leaves_nothing(csv_file, tmp_path, capsys, monkeypatch
     assert code == 130 and "nothing was written" in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
+
+
+def test_wide_header_longer_than_the_sniffing_sample(tmp_path, capsys):
+    """A 20,000-gene header is longer than any fixed sample: names must not be cut
+    (a cut 'x10950' read as 'x10' was reported as a duplicate of column x10)."""
+    from bayes_sparse.cli import SNIFF_BYTES, _header
+
+    p = SNIFF_BYTES // 5  # header longer than the sample
+    names = [f"x{j}" for j in range(p)] + ["y"]
+    path = tmp_path / "wide.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(4, p + 1)).round(3), columns=names).to_csv(path, index=False)
+    header, sep = _header(path, None)
+    assert header == names and sep == ","
