@@ -1,14 +1,21 @@
 """bayes_sparse: Bayesian sparse regression with honest uncertainty.
 
-Priors (:class:`Laplace`, :class:`Gaussian`, :class:`Horseshoe`) are plain
+Priors (:class:`Laplace`, :class:`Gaussian`, :class:`Horseshoe`, :class:`ElasticNet`) are plain
 specifications; :func:`build_model` turns them into PyMC models and
 :func:`map_estimate` into the equivalent penalised fit with its certificate.
 """
 
 from . import datasets, plots, selection, teach
-from .estimators import BayesianLassoRegressor, BayesianRidgeRegressor, HorseshoeRegressor
+from .estimators import (
+    BayesianElasticNetRegressor,
+    BayesianLassoRegressor,
+    BayesianRidgeRegressor,
+    HorseshoeRegressor,
+)
 from .map import (
     MapResult,
+    elastic_net_alpha,
+    elastic_net_from_alpha,
     gaussian_from_alpha,
     laplace_from_alpha,
     lasso_alpha,
@@ -21,7 +28,7 @@ from .report import write_report
 from .result import PosteriorFit
 from .sampling import compare_priors, fit
 from .selection import compare_selection, selection_metrics
-from .priors import Gaussian, Horseshoe, Laplace, NoiseVariance
+from .priors import ElasticNet, Gaussian, Horseshoe, Laplace, NoiseVariance
 from .spec import ModelSpec
 from .ranking import lasso_ranking
 
@@ -31,6 +38,7 @@ __all__ = [
     "Laplace",
     "Gaussian",
     "Horseshoe",
+    "ElasticNet",
     "NoiseVariance",
     "ModelSpec",
     "build_model",
@@ -40,6 +48,8 @@ __all__ = [
     "laplace_from_alpha",
     "ridge_alpha",
     "gaussian_from_alpha",
+    "elastic_net_alpha",
+    "elastic_net_from_alpha",
     "fit",
     "PosteriorFit",
     "compare_priors",
@@ -48,6 +58,7 @@ __all__ = [
     "BayesianLassoRegressor",
     "BayesianRidgeRegressor",
     "HorseshoeRegressor",
+    "BayesianElasticNetRegressor",
     "compare_selection",
     "selection_metrics",
     "write_report",

@@ -38,11 +38,11 @@ from ._map_defaults import (
     joint_map_ridge,
     lam_from_lasso_alpha,
 )
-from .map import map_estimate
-from .priors import Gaussian, Horseshoe, Laplace
+from .map import elastic_net_from_alpha, map_estimate
+from .priors import ElasticNet, Gaussian, Horseshoe, Laplace
 from .sampling import fit as _fit
 
-__all__ = ["BayesianLassoRegressor", "HorseshoeRegressor", "BayesianRidgeRegressor"]
+__all__ = ["BayesianLassoRegressor", "HorseshoeRegressor", "BayesianRidgeRegressor", "BayesianElasticNetRegressor"]
 
 
 def _positive_or_none(name, value):
@@ -321,3 +321,100 @@ class HorseshoeRegressor(_BayesSparseRegressor):
                 f"expected_nonzero={p0} must be smaller than the number of features ({self.n_features_in_})"
             )
         return Horseshoe(expected_nonzero=p0, slab_scale=self.slab_scale, slab_df=self.slab_df)
+
+
+#: l1_ratio grid of the cross-validated default of :class:`BayesianElasticNetRegressor` (MAP mode).
+ENET_CV_L1_RATIOS = (0.1, 0.5, 0.7, 0.9, 0.95, 0.99)
+
+
+class BayesianElasticNetRegressor(_BayesSparseRegressor):
+    """Bayesian elastic net (Li & Lin 2010).
+
+    Prior on the standardized coefficients (see :class:`bayes_sparse.ElasticNet`
+    for the normaliser and the scale mixture)::
+
+        p(beta | sigma**2) ∝ exp{-(lam1 ||beta||_1 + lam2 ||beta||**2) / (2 sigma**2)}
+
+    With ``method="map"`` the fit is scikit-learn's
+    ``ElasticNet(alpha = lam1 / (2n) + lam2 / n, l1_ratio = lam1 / (lam1 + 2 lam2))``
+    on the standardized columns, objective
+    ``(1/2n)||y - Zb||^2 + alpha l1_ratio ||b||_1 + alpha (1 - l1_ratio) ||b||^2 / 2``,
+    at any sigma (sigma cancels, so none is needed). ``lam1=lam2=None`` choose
+    (alpha, l1_ratio) by ``ElasticNetCV`` (5 shuffled folds with ``random_state``,
+    l1_ratio in :data:`ENET_CV_L1_RATIOS`) and map them back. ``sigma_`` is the
+    given sigma or, with ``sigma=None``, the sigma of the joint mode of
+    (beta, sigma) under Jeffreys' prior (beta's mode does not depend on sigma).
+
+    With ``method="mcmc"``, a weight that is None gets its Gamma hyperprior
+    (``lam1 ~ Gamma(1, rate 0.1)``, ``lam2 ~ Gamma(1, rate 1)``).
+
+    Parameters
+    ----------
+    lam1, lam2 : float or None
+    method : {"mcmc", "map"}
+    sampler : {"auto", "gibbs", "nuts"}
+    draws, tune, chains : int
+    sigma : float or None
+        Fixed noise sd, or None (Jeffreys prior; MAP: joint mode).
+    standardize : bool, default True
+    random_state : int, RandomState or None
+    progressbar : bool, default False
+
+    Attributes
+    ----------
+    coef_, intercept_ : posterior means (MCMC) or the MAP
+    lam1_, lam2_ : float
+        MAP: the weights used (given, or from cross-validation).
+    alpha_, l1_ratio_ : float
+        MAP: the equivalent scikit-learn ``ElasticNet`` parameters on the model scale.
+    sigma_ : float
+    map_ : MapResult (MAP), with the elastic-net duality-gap certificate
+    idata_, diagnostics_ : (MCMC)
+    n_features_in_, feature_names_in_
+    """
+
+    def __init__(self, lam1=None, lam2=None, *, method="mcmc", sampler="auto", draws=1000, tune=1000, chains=4,
+                 sigma=None, standardize=True, random_state=None, progressbar=False):
+        self.lam1 = lam1
+        self.lam2 = lam2
+        self.method = method
+        self.sampler = sampler
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.sigma = sigma
+        self.standardize = standardize
+        self.random_state = random_state
+        self.progressbar = progressbar
+
+    def _prior(self):
+        _positive_or_none("lam1", self.lam1)
+        _positive_or_none("lam2", self.lam2)
+        return ElasticNet(lam1=self.lam1, lam2=self.lam2)
+
+    def _fit_map(self, X_in, ya):
+        from ._map_defaults import joint_sigma_elastic_net
+
+        design = self._map_design(X_in, ya)
+        Z, yc, n = design.Z, design.yc, design.n
+        lam1, lam2 = self.lam1, self.lam2
+        if (lam1 is None) != (lam2 is None):
+            raise ValueError("method='map': give both lam1 and lam2, or neither (cross-validation)")
+        if lam1 is None:
+            from sklearn.linear_model import ElasticNetCV
+            from sklearn.model_selection import KFold
+
+            cv = KFold(n_splits=min(5, n), shuffle=True, random_state=check_random_state(self.random_state))
+            ref = ElasticNetCV(l1_ratio=list(ENET_CV_L1_RATIOS), cv=cv, fit_intercept=False, max_iter=10_000)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref.fit(Z, yc)
+            prior = elastic_net_from_alpha(float(ref.alpha_), float(ref.l1_ratio_), n)
+            lam1, lam2 = prior.lam1, prior.lam2
+        self.lam1_, self.lam2_ = float(lam1), float(lam2)
+        self.map_ = self._map_at(X_in, ya, ElasticNet(lam1=self.lam1_, lam2=self.lam2_), None)
+        self.l1_ratio_ = float(self.map_.l1_ratio_)
+        sigma = self.sigma
+        if sigma is None:
+            sigma = joint_sigma_elastic_net(Z, yc, self.map_.coef_model_, self.lam1_, self.lam2_)
+        self.sigma_ = float(sigma)

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import linalg
 
 from ._data import Design, prepare_data
-from .priors import Gaussian, Laplace
+from .priors import ElasticNet, Gaussian, Laplace
 from .spec import ModelSpec, rules_for
 
 __all__ = [
@@ -41,6 +41,10 @@ __all__ = [
     "lasso_certificate",
     "solve_lasso",
     "alpha_max",
+    "elastic_net_alpha",
+    "elastic_net_from_alpha",
+    "elastic_net_certificate",
+    "solve_elastic_net",
 ]
 
 #: Default target for the duality gap, relative to ||y_c||**2 / n.
@@ -172,8 +176,11 @@ def lasso_certificate(Z, yc, beta, alpha) -> Certificate:
 
 
 # ----------------------------------------------------------------------------- solver
-def _cd_subproblem(Zw, yc, alpha, beta_init, gram, tol):
+def _cd_subproblem(Zw, yc, alpha, beta_init, gram, tol, *, l2=0.0):
     """Coordinate descent on a working set with its Gram matrix.
+
+    Minimises ``||y_c - Zw b||**2 / (2n) + alpha ||b||_1 + (l2 / 2) ||b||**2``
+    (``l2 = 0``: the lasso; ``l2 > 0``: the elastic net).
 
     Uses scikit-learn's Cython Gram solver directly (no per-call estimator
     validation, which dominates small problems); falls back to the public
@@ -186,17 +193,18 @@ def _cd_subproblem(Zw, yc, alpha, beta_init, gram, tol):
         from sklearn.linear_model._cd_fast import enet_coordinate_descent_gram
 
         w, *_ = enet_coordinate_descent_gram(
-            w, alpha * n, 0.0, np.ascontiguousarray(gram), Zw.T @ yc, yc,
+            w, alpha * n, l2 * n, np.ascontiguousarray(gram), Zw.T @ yc, yc,
             100_000, tol, np.random.RandomState(0), False, False,
         )
         return np.asarray(w, dtype=float)
     except (ImportError, TypeError, ValueError):  # pragma: no cover - private API moved
         pass
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import Lasso
+    from sklearn.linear_model import ElasticNet as _SkElasticNet
 
-    model = Lasso(alpha=alpha, fit_intercept=False, precompute=gram, tol=tol,
-                  max_iter=100_000, warm_start=True)
+    total = alpha + l2
+    model = _SkElasticNet(alpha=total, l1_ratio=alpha / total, fit_intercept=False, precompute=gram, tol=tol,
+                          max_iter=100_000, warm_start=True)
     model.coef_ = w
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -352,6 +360,202 @@ def _ridge_certificate(Z, yc, beta, alpha):
     )
 
 
+# ----------------------------------------------------------------------------- elastic net
+def elastic_net_alpha(prior: ElasticNet, n: int) -> tuple:
+    """scikit-learn ``ElasticNet`` (alpha, l1_ratio) equivalent to an elastic net prior.
+
+    The negative log posterior at any fixed sigma is
+    ``(RSS + lam1 ||b||_1 + lam2 ||b||**2) / (2 sigma**2)``; times ``sigma**2 / n`` it is
+    ``ElasticNet``'s objective with ``alpha = lam1 / (2n) + lam2 / n`` and
+    ``l1_ratio = lam1 / (lam1 + 2 lam2)``. sigma cancels.
+
+    Examples
+    --------
+    >>> import bayes_sparse as bs
+    >>> bs.elastic_net_alpha(bs.ElasticNet(lam1=4.0, lam2=2.0), n=100)
+    (0.04, 0.5)
+    """
+    if not isinstance(prior, ElasticNet):
+        raise TypeError(f"elastic_net_alpha needs a bs.ElasticNet prior, got {type(prior).__name__}")
+    pen = rules_for(prior).penalty(prior, None, _check_n(n))
+    return pen.alpha, pen.l1_ratio
+
+
+def elastic_net_from_alpha(alpha: float, l1_ratio: float, n: int) -> ElasticNet:
+    """The elastic net prior whose MAP is ``ElasticNet(alpha, l1_ratio)``: inverse of
+    :func:`elastic_net_alpha`, ``lam1 = 2 n alpha l1_ratio``, ``lam2 = n alpha (1 - l1_ratio)``.
+
+    ``l1_ratio`` must be strictly between 0 and 1 (0 is ridge: :func:`gaussian_from_alpha`;
+    1 is the lasso: :func:`laplace_from_alpha`).
+    """
+    alpha = _check_alpha(alpha)
+    n = _check_n(n)
+    if isinstance(l1_ratio, bool) or not np.isscalar(l1_ratio) or not 0 < l1_ratio < 1:
+        raise ValueError(f"l1_ratio must be strictly between 0 and 1, got {l1_ratio!r}")
+    return ElasticNet(lam1=2.0 * n * alpha * float(l1_ratio), lam2=n * alpha * (1.0 - float(l1_ratio)))
+
+
+def _enet_terms(alpha, l1_ratio):
+    """(l1, l2) weights of ``||r||**2 / (2n) + l1 ||b||_1 + (l2 / 2) ||b||**2``."""
+    alpha = _check_alpha(alpha)
+    if isinstance(l1_ratio, bool) or not np.isscalar(l1_ratio) or not 0 < l1_ratio <= 1:
+        raise ValueError(f"l1_ratio must be in (0, 1], got {l1_ratio!r}")
+    return alpha * float(l1_ratio), alpha * (1.0 - float(l1_ratio))
+
+
+def elastic_net_certificate(Z, yc, beta, alpha, l1_ratio) -> Certificate:
+    """Duality gap and KKT violation of ``beta`` for the centred elastic net problem.
+
+    Primal ``P(b) = ||r||**2 / (2n) + l1 ||b||_1 + (l2 / 2) ||b||**2`` with
+    ``l1 = alpha l1_ratio``, ``l2 = alpha (1 - l1_ratio)``, ``r = y_c - Z b``. It is
+    the lasso on the augmented data ``[Z; sqrt(n l2) I]``, ``[y_c; 0]`` (never
+    formed), whose dual is ``D(theta, xi) = (2 y_c' theta - ||theta||**2 - ||xi||**2) / (2n)``
+    subject to ``|z_j' theta / n + sqrt(l2 / n) xi_j| <= l1``. Two feasible points,
+    the larger ``D`` kept:
+
+    * the lasso's: the augmented residual scaled, ``s (r, -sqrt(n l2) b)`` with
+      ``s = min(1, l1 / ||Z'r / n - l2 b||_inf)`` (scikit-learn's);
+    * ``theta = r`` with ``xi_j = sqrt(n / l2) (clip(z_j'r / n - l2 b_j, -l1, l1) - z_j'r / n)``,
+      feasible by construction and equal to the augmented residual at the
+      optimum. It does not degrade as ``l1 -> 0``, where the scaled point
+      does (``s`` is then set by rounding in ``Z'r``).
+
+    The gap ``P - D >= P - P*`` bounds the sub-optimality.
+
+    The KKT violation, with ``g = Z'r / n - l2 b``: ``max(0, |g_j| - l1)`` over zero
+    coefficients, ``|g_j - l1 sign(b_j)|`` over non-zero ones, divided by alpha.
+    """
+    l1, l2 = _enet_terms(alpha, l1_ratio)
+    n = Z.shape[0]
+    beta = np.asarray(beta, dtype=float)
+    r = yc - Z @ beta
+    b2 = float(beta @ beta)
+    grad = Z.T @ r / n - l2 * beta
+    primal = r @ r / (2 * n) + l1 * np.abs(beta).sum() + 0.5 * l2 * b2
+    gmax = np.max(np.abs(grad))
+    s = min(1.0, l1 / gmax) if gmax > 0 else 1.0
+    yr, rr = float(yc @ r), float(r @ r)
+    dual = (2.0 * s * yr - s * s * (rr + n * l2 * b2)) / (2 * n)
+    if l2 > 0:
+        corr = grad + l2 * beta  # z_j' r / n
+        xi = np.sqrt(n / l2) * (np.clip(grad, -l1, l1) - corr)
+        dual = max(dual, (2.0 * yr - rr - float(xi @ xi)) / (2 * n))
+    nz = beta != 0
+    viol_zero = np.max(np.abs(grad[~nz]) - l1, initial=0.0)
+    viol_nz = np.max(np.abs(grad[nz] - l1 * np.sign(beta[nz])), initial=0.0)
+    return Certificate(
+        objective=float(primal),
+        dual_objective=float(dual),
+        duality_gap=float(max(primal - dual, 0.0)),
+        kkt_violation=float(max(viol_zero, viol_nz) / alpha),
+    )
+
+
+def _enet_polish(Z, yc, beta, l1, l2):
+    """Exact elastic net solution given the support and signs of ``beta``, or None.
+
+    On the support A with signs s: ``(Z_A'Z_A + n l2 I) b_A = Z_A'y_c - n l1 s``, positive
+    definite for any support size (l2 > 0); solved in the n x n dual form
+    (Woodbury) when the support is larger than n.
+    """
+    n = Z.shape[0]
+    active = np.flatnonzero(beta)
+    if active.size == 0:
+        return None
+    signs = np.sign(beta[active])
+    Za = Z[:, active]
+    rhs = Za.T @ yc - n * l1 * signs
+    c = n * l2
+    if active.size <= n:
+        A = Za.T @ Za
+        A[np.diag_indices_from(A)] += c
+        matvec = lambda v: A @ v  # noqa: E731
+        factor = linalg.cho_factor(A)
+        solve = lambda b: linalg.cho_solve(factor, b)  # noqa: E731
+    else:
+        K = Za @ Za.T
+        K[np.diag_indices_from(K)] += c
+        factor = linalg.cho_factor(K)
+        matvec = lambda v: Za.T @ (Za @ v) + c * v  # noqa: E731
+        solve = lambda b: (b - Za.T @ linalg.cho_solve(factor, Za @ b)) / c  # noqa: E731
+    sol = solve(rhs)
+    sol = sol + solve(rhs - matvec(sol))  # one step of iterative refinement
+    if np.any(np.sign(sol) != signs):
+        return None
+    out = np.zeros_like(beta)
+    out[active] = sol
+    return out
+
+
+def solve_elastic_net(Z, yc, alpha, l1_ratio, *, gap_tol=None, max_outer=100, working_set_size=None) -> LassoSolution:
+    """Solve ``min ||y_c - Z b||**2 / (2n) + alpha l1_ratio ||b||_1 + alpha (1 - l1_ratio) ||b||**2 / 2``
+    to a certified gap (scikit-learn's ``ElasticNet`` objective).
+
+    The lasso solver (:func:`solve_lasso`) with the l2 term: the same growing
+    working sets (the screening is the lasso's, since the l2 term's gradient
+    vanishes at zero coefficients), coordinate descent on each set with the
+    l2 term (scikit-learn's Cython solver), the full-problem certificate
+    (:func:`elastic_net_certificate`), and an exact solve on the support and
+    signs found (:func:`_enet_polish`). Only Gram matrices of working sets are
+    formed, so p = 20,000 costs about what the lasso does.
+    """
+    l1, l2 = _enet_terms(alpha, l1_ratio)
+    if l2 == 0.0:
+        return solve_lasso(Z, yc, l1, gap_tol=gap_tol, max_outer=max_outer, working_set_size=working_set_size)
+    n, p = Z.shape
+    gap_tol = DEFAULT_GAP_TOL if gap_tol is None else float(gap_tol)
+    target = gap_tol * (yc @ yc) / n
+    cert_of = lambda b: elastic_net_certificate(Z, yc, b, alpha, l1_ratio)  # noqa: E731
+    beta = np.zeros(p)
+    if l1 >= alpha_max(Z, yc):
+        return LassoSolution(beta, cert_of(beta), 0, False)
+
+    ws_size = int(working_set_size or min(p, 64))
+    best = (np.inf, beta)
+    sub_tol = 1e-4
+    grad = Z.T @ yc / n
+    for outer in range(1, max_outer + 1):
+        support = beta != 0
+        score = np.abs(grad)
+        score[support] = np.inf
+        ws_size = min(p, max(ws_size, 2 * int(support.sum())))
+        work = np.sort(np.argpartition(-score, ws_size - 1)[:ws_size]) if ws_size < p else np.arange(p)
+        Zw = Z[:, work]
+        beta_w = _cd_subproblem(Zw, yc, l1, beta[work], Zw.T @ Zw, sub_tol, l2=l2)
+        beta = np.zeros(p)
+        beta[work] = beta_w
+        cert = cert_of(beta)
+        if cert.duality_gap < best[0]:
+            best = (cert.duality_gap, beta)
+        polished = _enet_polish(Z, yc, beta, l1, l2)
+        if polished is not None:
+            pcert = cert_of(polished)
+            if pcert.duality_gap <= target and pcert.kkt_violation <= 1e-9:
+                return LassoSolution(polished, pcert, outer, True)
+        if cert.duality_gap <= target:
+            break
+        grad = Z.T @ (yc - Z @ beta) / n  # outside the set beta = 0, so the l2 term drops out
+        outside = np.ones(p, dtype=bool)
+        outside[work] = False
+        if np.any(np.abs(grad[outside]) > l1):
+            ws_size = min(p, 2 * ws_size)
+        else:
+            sub_tol = max(sub_tol * 1e-2, 1e-15)
+    beta = best[1]
+    cert = cert_of(beta)
+    converged = cert.duality_gap <= target
+    if not converged:
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.warn(
+            f"solve_elastic_net stopped after {outer} outer iterations with duality gap {cert.duality_gap:.3g} "
+            f"above its target {target:.3g}; the solution is certified only to that gap",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return LassoSolution(beta, cert, outer, False, converged)
+
+
 # ----------------------------------------------------------------------------- public
 @dataclass(frozen=True)
 class MapResult:
@@ -364,8 +568,11 @@ class MapResult:
     intercept_ : float
     alpha_ : float
         scikit-learn-equivalent penalty on the model scale (standardized columns
-        when ``standardize=True``): ``Lasso(alpha_)`` or ``Ridge(alpha_)``.
-    penalty_ : {"l1", "l2"}
+        when ``standardize=True``): ``Lasso(alpha_)``, ``Ridge(alpha_)`` or
+        ``ElasticNet(alpha_, l1_ratio=l1_ratio_)``.
+    penalty_ : {"l1", "l2", "enet"}
+    l1_ratio_ : float or None
+        The elastic net's ``l1_ratio`` (None for the others).
     objective_ : float
         scikit-learn's objective at the solution (model scale).
     duality_gap_ : float
@@ -373,7 +580,7 @@ class MapResult:
     kkt_violation_ : float
         Largest violation of the optimality conditions, relative to alpha.
     alpha_max_ : float
-        For the lasso, the smallest alpha giving all zeros.
+        For the lasso (elastic net: at this ``l1_ratio_``), the smallest alpha giving all zeros.
     coef_model_ : ndarray (p,)
         Coefficients on the model scale.
     feature_names_ : tuple of str
@@ -395,11 +602,12 @@ class MapResult:
     coef_model_: np.ndarray
     feature_names_: tuple
     prior: object
-    sigma: float
+    sigma: float | None
     standardize: bool
     design: Design = field(repr=False)
     converged_: bool = True
     spec: ModelSpec | None = field(default=None, repr=False)
+    l1_ratio_: float | None = None
 
     def predict(self, X):
         from ._data import check_X_new
@@ -411,22 +619,25 @@ class MapResult:
         return int(np.count_nonzero(self.coef_))
 
 
-def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float | None = None) -> MapResult:
-    """Posterior mode at fixed sigma: the lasso (Laplace prior) or ridge (Gaussian).
+def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: float | None = None) -> MapResult:
+    """Posterior mode at fixed sigma: the lasso (Laplace prior), ridge (Gaussian) or elastic net.
 
     With a flat prior on the intercept and sigma fixed, the MAP under
     ``Laplace`` minimises ``||y_c - Z beta||**2 / (2n) + alpha ||beta||_1`` with
     ``alpha = sigma**2 / (n b)``; under ``Gaussian`` it minimises
-    ``||y_c - Z beta||**2 + alpha ||beta||**2`` with ``alpha = sigma**2 / s**2``.
+    ``||y_c - Z beta||**2 + alpha ||beta||**2`` with ``alpha = sigma**2 / s**2``;
+    under ``ElasticNet`` it is scikit-learn's ``ElasticNet(alpha, l1_ratio)`` with
+    ``alpha = lam1 / (2n) + lam2 / n``, ``l1_ratio = lam1 / (lam1 + 2 lam2)`` at any
+    sigma (sigma cancels, so it may be None).
     Z is the centred (and, with ``standardize=True``, standardized) design.
 
     Parameters
     ----------
     X : array-like (n, p) or DataFrame
     y : array-like (n,)
-    prior : bs.Laplace or bs.Gaussian with fixed scale
-    sigma : float
-        Fixed noise standard deviation.
+    prior : bs.Laplace, bs.Gaussian or bs.ElasticNet with fixed hyper-parameters
+    sigma : float or None
+        Fixed noise standard deviation (not needed for ``ElasticNet``).
     standardize : bool, default True
         Whether the prior acts on standardized coefficients (as in
         :func:`bayes_sparse.build_model`). Coefficients are reported on the
@@ -452,7 +663,8 @@ def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float
     rules = rules_for(prior)
     if rules.no_map_reason:
         raise ValueError(rules.no_map_reason)
-    sigma = _check_sigma(sigma)
+    # the elastic net's mode does not depend on sigma (Li & Lin's form): sigma is optional
+    sigma = None if (sigma is None and isinstance(prior, ElasticNet)) else _check_sigma(sigma)
     spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
     design = prepare_data(X, y, standardize=standardize)
     Z, yc, n = design.Z, design.yc, design.n
@@ -462,6 +674,10 @@ def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float
         sol = solve_lasso(Z, yc, alpha, gap_tol=gap_tol)
         beta_z, cert, converged = sol.beta, sol.certificate, sol.converged
         amax = alpha_max(Z, yc)
+    elif penalty.kind == "enet":
+        sol = solve_elastic_net(Z, yc, alpha, penalty.l1_ratio, gap_tol=gap_tol)
+        beta_z, cert, converged = sol.beta, sol.certificate, sol.converged
+        amax = alpha_max(Z, yc) / penalty.l1_ratio  # alpha at which all coefficients are zero
     else:
         beta_z = _solve_ridge(Z, yc, alpha)
         cert = _ridge_certificate(Z, yc, beta_z, alpha)
@@ -471,6 +687,7 @@ def map_estimate(X, y, prior, sigma, *, standardize: bool = True, gap_tol: float
         intercept_=float(design.intercept_to_original(coef)),
         alpha_=alpha,
         penalty_=penalty.kind,
+        l1_ratio_=penalty.l1_ratio,
         objective_=cert.objective,
         duality_gap_=cert.duality_gap,
         kkt_violation_=cert.kkt_violation,

@@ -18,7 +18,7 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["Laplace", "Gaussian", "Horseshoe", "NoiseVariance", "Prior"]
+__all__ = ["Laplace", "Gaussian", "Horseshoe", "ElasticNet", "NoiseVariance", "Prior"]
 
 
 def _check_positive(name: str, value, *, allow_none: bool = True) -> None:
@@ -245,7 +245,103 @@ class Horseshoe:
         return p0 / (n_features - p0) / math.sqrt(n_samples)
 
 
-Prior = Laplace | Gaussian | Horseshoe
+@dataclass(frozen=True)
+class ElasticNet:
+    r"""Bayesian elastic net prior (Li & Lin 2010, Bayesian Analysis 5:151-170).
+
+    Density of the coefficients given the noise variance::
+
+        p(beta | sigma**2) = C(sigma**2)**(-p) * exp{-(lam1 ||beta||_1 + lam2 ||beta||**2) / (2 sigma**2)}
+
+    with the normaliser of one coordinate (needed whenever sigma is unknown)::
+
+        C(sigma**2) = integral of exp{-(lam1 |b| + lam2 b**2) / (2 sigma**2)} db
+                    = sigma sqrt(2 / lam2) exp(psi) Gamma_U(1/2, psi),   psi = lam1**2 / (8 lam2 sigma**2)
+                    = sigma sqrt(2 pi / lam2) erfcx(sqrt(psi))
+
+    (``Gamma_U`` the upper incomplete gamma function, ``erfcx(x) = exp(x**2) erfc(x)``).
+    Both penalties are divided by ``2 sigma**2``: this is Li & Lin's form. The
+    other form in circulation (reviewed by Hans & Liu, arXiv:2501.00594) scales
+    the l1 term by sigma instead, ``lam1 ||beta||_1 / sigma``, like the
+    conditional Laplace prior; its mode depends on sigma. Under the form
+    implemented here sigma cancels from the mode: with a flat prior on the
+    intercept the MAP is scikit-learn's
+    ``ElasticNet(alpha = lam1 / (2 n) + lam2 / n, l1_ratio = lam1 / (lam1 + 2 lam2))``
+    at any sigma, with exact zeros.
+
+    Scale mixture used by the Gibbs sampler::
+
+        beta_j | tau_j, sigma**2 ~ N(0, sigma**2 / lam2 * (tau_j - 1) / tau_j)
+        tau_j | sigma**2 ~ Gamma(1/2, rate = lam1**2 / (8 lam2 sigma**2)) truncated to (1, inf)
+
+    **Hyperprior form**: ``lam1=None`` puts ``lam1 ~ Gamma(lam1_shape, rate=lam1_rate)``,
+    ``lam2=None`` puts ``lam2 ~ Gamma(lam2_shape, rate=lam2_rate)`` (either or
+    both). ``lam2`` is unitless (``1 / lam2`` is the ridge variance in units of
+    sigma**2, as ``scale**2`` of the conditional :class:`Gaussian`); ``lam1``
+    has the units of y (it is about ``2 sigma lam`` of a conditional
+    :class:`Laplace`), so the default ``lam1 ~ Gamma(1, rate 0.1)`` (mean 10)
+    suits y of unit scale: divide ``lam1_rate`` by the sd of y otherwise.
+
+    Parameters
+    ----------
+    lam1 : float, optional
+        l1 weight > 0 (None: hyperprior).
+    lam2 : float, optional
+        l2 weight > 0 (None: hyperprior).
+    lam1_shape, lam1_rate, lam2_shape, lam2_rate : float
+        Gamma hyperpriors, used only for the weight that is None.
+
+    Examples
+    --------
+    >>> import bayes_sparse as bs
+    >>> prior = bs.ElasticNet(lam1=4.0, lam2=2.0)
+    >>> bs.elastic_net_alpha(prior, n=100)
+    (0.04, 0.5)
+    """
+
+    lam1: float | None = None
+    lam2: float | None = None
+    lam1_shape: float = 1.0
+    lam1_rate: float = 0.1
+    lam2_shape: float = 1.0
+    lam2_rate: float = 1.0
+
+    def __post_init__(self):
+        _check_positive("ElasticNet lam1", self.lam1)
+        _check_positive("ElasticNet lam2", self.lam2)
+        for name in ("lam1_shape", "lam1_rate", "lam2_shape", "lam2_rate"):
+            _check_positive(f"ElasticNet {name}", getattr(self, name), allow_none=False)
+
+    @property
+    def has_hyperprior(self) -> bool:
+        return self.lam1 is None or self.lam2 is None
+
+    @property
+    def conditional(self) -> bool:
+        """The prior scale is proportional to sigma (always, in this form)."""
+        return True
+
+    @staticmethod
+    def log_normaliser(sigma, lam1, lam2):
+        """``log C(sigma**2)``, the log normaliser of one coordinate (see the class docstring)."""
+        from scipy.special import erfcx
+
+        sigma = np.asarray(sigma, dtype=float)
+        return np.log(sigma) + 0.5 * np.log(2.0 * np.pi / lam2) + np.log(erfcx(lam1 / (sigma * np.sqrt(8.0 * lam2))))
+
+    def logpdf(self, beta, sigma: float | None = None):
+        """Log density of each ``beta_j`` given ``sigma`` (fixed lam1, lam2 only)."""
+        if self.has_hyperprior:
+            raise ValueError("ElasticNet prior has a hyperprior on lam1 or lam2; fix both for this")
+        if sigma is None:
+            raise ValueError("ElasticNet prior is conditional on sigma: give sigma")
+        _check_positive("sigma", sigma, allow_none=False)
+        beta = np.asarray(beta, dtype=float)
+        kern = -(self.lam1 * np.abs(beta) + self.lam2 * beta**2) / (2.0 * sigma**2)
+        return kern - self.log_normaliser(float(sigma), self.lam1, self.lam2)
+
+
+Prior = Laplace | Gaussian | Horseshoe | ElasticNet
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .priors import NoiseVariance
 __all__ = ["ModelSpec", "NoiseSpec", "PriorRules", "Penalty", "rules_for", "family_for", "PRIOR_MODULES"]
 
 #: The registry: one module of :mod:`bayes_sparse.samplers` per prior.
-PRIOR_MODULES = ("laplace", "gaussian", "horseshoe")
+PRIOR_MODULES = ("laplace", "gaussian", "horseshoe", "elasticnet")
 
 
 # ----------------------------------------------------------------------------- noise
@@ -87,11 +87,14 @@ class Penalty(NamedTuple):
     """The penalised problem a MAP is equivalent to (scikit-learn's scaling).
 
     ``kind="l1"``: ``Lasso(alpha)``, objective ``||y - Xb||^2 / (2n) + alpha ||b||_1``;
-    ``kind="l2"``: ``Ridge(alpha)``, objective ``||y - Xb||^2 + alpha ||b||^2``.
+    ``kind="l2"``: ``Ridge(alpha)``, objective ``||y - Xb||^2 + alpha ||b||^2``;
+    ``kind="enet"``: ``ElasticNet(alpha, l1_ratio)``, objective
+    ``||y - Xb||^2 / (2n) + alpha l1_ratio ||b||_1 + alpha (1 - l1_ratio) ||b||^2 / 2``.
     """
 
     kind: str
     alpha: float
+    l1_ratio: float | None = None
 
 
 class PriorRules:
