@@ -31,6 +31,7 @@ from .selection import compare_selection, selection_metrics
 from .priors import ElasticNet, Gaussian, Horseshoe, Laplace, NoiseVariance
 from .spec import ModelSpec
 from .ranking import lasso_ranking
+from .network import NetworkFit, fit_network
 
 __version__ = "0.1.0"
 
@@ -66,5 +67,7 @@ __all__ = [
     "plots",
     "selection",
     "lasso_ranking",
+    "fit_network",
+    "NetworkFit",
     "teach",
 ]

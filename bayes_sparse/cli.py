@@ -360,6 +360,70 @@ def demo_command(args) -> int:
     return 0
 
 
+def read_regulators(path, genes):
+    """Candidate regulators from a text file: one gene name per line (blank lines and ``#`` comments skipped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CliError(f"no such regulators file: {path}")
+    names = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        name = line.split("#", 1)[0].strip()
+        if name and name not in names:
+            names.append(name)
+    if not names:
+        raise CliError(f"{path.name} lists no regulators")
+    missing = [n for n in names if n not in set(genes)]
+    if missing:
+        raise CliError(f"{len(missing)} regulators in {path.name} are not columns of the data: "
+                       f"{', '.join(missing[:10])}")
+    return names
+
+
+def network_command(args) -> int:
+    """One regression per gene; edges.csv, adjacency.csv, diagnostics.csv, report.html, network.png."""
+    import pandas as pd
+
+    from .network import _png_bytes, fit_network, write_network_report
+
+    data = Path(args.data)
+    if not data.is_file():
+        raise CliError(f"no such file: {data}")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"output folder {out} exists; use --force to replace it")
+    header, sep = _header(data, args.sep)
+    _refuse_duplicates(header, data)
+    try:
+        df = pd.read_csv(data, sep=sep, index_col=args.index_col)
+    except Exception as err:  # noqa: BLE001 - any parse error becomes one clear line
+        raise CliError(f"cannot read {data} as CSV (delimiter {sep!r}): {' '.join(str(err).split())}") from None
+    bad = [str(c) for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        raise CliError(f"non-numeric columns (genes must be numeric; a sample-id column goes to --index-col): "
+                       f"{', '.join(bad[:10])}")
+    regulators = read_regulators(args.regulators, [str(c) for c in df.columns]) if args.regulators else None
+    prior = _prior_from_name(args.prior) if args.method == "mcmc" else None
+    try:
+        net = fit_network(df, prior, method=args.method, rule=args.rule, regulators=regulators,
+                          draws=args.draws, random_seed=args.seed, n_jobs=args.n_jobs, progressbar=not args.quiet)
+    except (TypeError, ValueError) as err:
+        raise CliError(str(err).replace(" (first at row", " (first at data row")) from None
+
+    def build(tmp):
+        edges = net.edges.copy()
+        edges[["source", "target"]] = edges[["source", "target"]].map(_neutralize)
+        edges.to_csv(tmp / "edges.csv", index=False)
+        safe_csv(net.adjacency.astype(int), tmp / "adjacency.csv")
+        safe_csv(net.diagnostics, tmp / "diagnostics.csv")
+        write_network_report(net, tmp / "report.html", source=data.name)
+        (tmp / "network.png").write_bytes(_png_bytes(net.plot()))
+
+    _build_atomically(out, build)
+    print(f"{net.n_edges} edges among {len(net.genes)} genes; wrote {out}/edges.csv, adjacency.csv, "
+          "diagnostics.csv, report.html, network.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -402,6 +466,22 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
     f.add_argument("--force", action="store_true", help="replace an existing output folder")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
+    nw = sub.add_parser("network", help="gene network: one sparse regression per gene, edges with probabilities")
+    nw.add_argument("data", help="CSV, one row per sample and one column per gene (delimiter sniffed)")
+    nw.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
+    nw.add_argument("--regulators", help="text file of candidate regulators, one gene name per line")
+    nw.add_argument("--method", choices=["mcmc", "map"], default="mcmc",
+                    help="posterior per gene (Gibbs; default) or the certified lasso per gene (LassoCV)")
+    nw.add_argument("--rule", choices=["and", "or"], default="and",
+                    help="an edge needs both directions (and; default) or either (or)")
+    nw.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe", help="mcmc prior (default horseshoe)")
+    nw.add_argument("--draws", type=int, default=1000, help="mcmc draws per chain and gene (default 1000)")
+    nw.add_argument("--n-jobs", type=int, default=-1, dest="n_jobs", help="parallel workers (default -1: all cores)")
+    nw.add_argument("--index-col", default=None, dest="index_col", help="name of a sample-id column (not a gene)")
+    nw.add_argument("--sep", type=_parse_sep, default=None, help="field delimiter (default: sniffed)")
+    nw.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
+    nw.add_argument("--force", action="store_true", help="replace an existing output folder")
+    nw.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -410,6 +490,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "demo":
             return demo_command(args)
+        if args.command == "network":
+            return network_command(args)
         return fit_command(args)
     except CliError as err:
         print(f"bayes-sparse: error: {err}", file=sys.stderr)
