@@ -93,7 +93,7 @@ def demo(out=None) -> int:
     return 0
 
 
-PRIORS = {"laplace": "Laplace", "gaussian": "Gaussian", "horseshoe": "Horseshoe"}
+PRIORS = {"laplace": "Laplace", "gaussian": "Gaussian", "horseshoe": "Horseshoe", "elasticnet": "ElasticNet"}
 
 
 class CliError(Exception):
@@ -221,9 +221,13 @@ HYPER_OPTIONS = {
                                                "coefficients; sets tau0 = p0/(p-p0)/sqrt(n) (default: tau0 = 1)"),
     "slab_scale": ("--slab-scale", "regularized horseshoe slab scale > 0, or 'none' for the plain "
                                    "horseshoe (default 2)"),
+    "lam1": ("--lam1", "elastic net l1 weight > 0: p(b|sigma^2) ∝ exp{-(lam1 ||b||_1 + lam2 ||b||^2)/(2 sigma^2)} "
+                       "(default: lam1 ~ Gamma(1, rate 0.1))"),
+    "lam2": ("--lam2", "elastic net l2 weight > 0 (default: lam2 ~ Gamma(1, rate 1))"),
 }
 #: Which hyper-parameters each prior takes.
-PRIOR_HYPERS = {"laplace": ("lam", "scale"), "gaussian": ("scale",), "horseshoe": ("expected_nonzero", "slab_scale")}
+PRIOR_HYPERS = {"laplace": ("lam", "scale"), "gaussian": ("scale",), "horseshoe": ("expected_nonzero", "slab_scale"),
+                "elasticnet": ("lam1", "lam2")}
 
 
 def _slab_scale(value):

@@ -132,6 +132,8 @@ def test_prior_hyper_parameters_reach_the_prior(csv_file, tmp_path, capsys, monk
         (["--prior", "horseshoe", "--expected-nonzero", "2", "--slab-scale", "1.5"],
          bs.Horseshoe(expected_nonzero=2.0, slab_scale=1.5)),
         (["--prior", "horseshoe", "--slab-scale", "none"], bs.Horseshoe(slab_scale=None)),
+        (["--prior", "elasticnet", "--lam1", "3", "--lam2", "0.5"], bs.ElasticNet(lam1=3.0, lam2=0.5)),
+        (["--prior", "elasticnet", "--lam2", "0.5"], bs.ElasticNet(lam2=0.5)),
     ]
     for extra, expected in cases:
         code, _, err = _run([*base, *extra], capsys)
@@ -146,6 +148,8 @@ def test_prior_hyper_parameters_reach_the_prior(csv_file, tmp_path, capsys, monk
         (["--prior", "laplace", "--expected-nonzero", "2", "--slab-scale", "1"],
          r"--expected-nonzero, --slab-scale does not apply to --prior laplace \(it takes: --lam, --scale\)"),
         (["--prior", "horseshoe", "--scale", "1"], r"--scale does not apply to --prior horseshoe"),
+        (["--prior", "elasticnet", "--lam", "1"], r"--lam does not apply to --prior elasticnet \(it takes: --lam1, --lam2\)"),
+        (["--prior", "elasticnet", "--lam1", "0"], r"ElasticNet lam1 must be a positive finite number"),
         (["--prior", "laplace", "--lam", "-1"], r"Laplace lam must be a positive finite number, got -1.0"),
         (["--prior", "laplace", "--lam", "1", "--scale", "1"], r"give either lam or scale"),
         (["--prior", "horseshoe", "--expected-nonzero", "4"], r"expected_nonzero=4.0 must be smaller than the number of features \(4\)"),

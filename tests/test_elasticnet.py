@@ -516,3 +516,40 @@ def test_map_fast_at_p_20000():
           f"gap {sol.certificate.duality_gap:.2e}, {sol.n_outer} outer iterations")
     assert sol.converged and sol.certificate.duality_gap <= GAP_RTOL * (d.yc @ d.yc) / d.n
     assert elapsed < 10.0  # about 1 s unloaded; the bound leaves room for a loaded machine
+
+
+# --------------------------------------------------------------------- Gibbs vs NUTS
+def _agree(gibbs_res, nuts_res, names):
+    """Posterior means within Z_MAX combined MCSE, posterior sd within 10% (as in test_gibbs)."""
+    import arviz as az
+
+    for name in names:
+        pg, pn = gibbs_res.idata.posterior[name], nuts_res.idata.posterior[name]
+        mg, mn = az.mcse(gibbs_res.idata.posterior[[name]])[name], az.mcse(nuts_res.idata.posterior[[name]])[name]
+        z = (pg.mean(("chain", "draw")) - pn.mean(("chain", "draw"))).values / np.hypot(mg.values, mn.values)
+        print(f"{name}: max |z| Gibbs vs NUTS = {np.abs(z).max():.2f}")
+        assert np.all(np.abs(z) < Z_MAX), (name, np.round(z, 2))
+        np.testing.assert_allclose(pg.std(("chain", "draw")).values, pn.std(("chain", "draw")).values, rtol=0.10)
+
+
+@pytest.mark.parametrize("sigma", [1.0, None], ids=["sigma-fixed", "sigma-jeffreys"])
+def test_gibbs_matches_nuts(sigma):
+    """Same posterior from the scale-mixture Gibbs sampler and from NUTS on the PyMC model (flat base +
+    exact elastic net log density with its sigma-dependent normaliser), sigma fixed or unknown."""
+    X, y, _ = bs.datasets.make_sparse_regression(40, 5, 2, correlation=0.5, noise=1.0, random_state=6)
+    prior = bs.ElasticNet(lam1=3.0, lam2=2.0)
+    kw = dict(chains=2, random_seed=4, progressbar=False, sigma=sigma)
+    nuts = bs.fit(X, y, prior, sampler="nuts", draws=1500, tune=700, **kw)
+    gibbs = bs.fit(X, y, prior, sampler="gibbs", draws=4000, tune=300, **kw)
+    assert nuts.sampler == "nuts" and gibbs.sampler == "gibbs"
+    _agree(gibbs, nuts, ["beta", "intercept"] + (["sigma"] if sigma is None else []))
+
+
+@pytest.mark.slow
+def test_gibbs_matches_nuts_hyperprior():
+    X, y, _ = bs.datasets.make_sparse_regression(40, 5, 2, correlation=0.5, noise=1.0, random_state=6)
+    prior = bs.ElasticNet(lam1_shape=2.0, lam1_rate=0.5, lam2_shape=2.0, lam2_rate=1.0)
+    kw = dict(chains=2, random_seed=5, progressbar=False)
+    nuts = bs.fit(X, y, prior, sampler="nuts", draws=3000, tune=1500, **kw)
+    gibbs = bs.fit(X, y, prior, sampler="gibbs", draws=15000, tune=500, **kw)
+    _agree(gibbs, nuts, ["beta", "sigma", "lam1", "lam2"])

@@ -13,7 +13,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import bayes_sparse as bs
 from bayes_sparse._map_defaults import ridge_alpha_grid
-from bayes_sparse.estimators import BayesianLassoRegressor, BayesianRidgeRegressor, HorseshoeRegressor
+from bayes_sparse.estimators import (
+    BayesianElasticNetRegressor,
+    BayesianLassoRegressor,
+    BayesianRidgeRegressor,
+    HorseshoeRegressor,
+)
 
 FAST = dict(draws=150, tune=50, chains=2, random_state=0)
 SKLEARN_ATOL = 1e-7   # coefficients against scikit-learn at tol=1e-12 (standardized scale)
@@ -26,6 +31,8 @@ SIGMA_EQ_TOL = 1e-10  # relative residual of the joint-mode sigma equation, reco
 @parametrize_with_checks([
     BayesianLassoRegressor(**FAST), HorseshoeRegressor(**FAST), BayesianRidgeRegressor(**FAST),
     BayesianLassoRegressor(method="map"), BayesianRidgeRegressor(method="map"),
+    BayesianElasticNetRegressor(**FAST), BayesianElasticNetRegressor(method="map"),
+    BayesianElasticNetRegressor(2.0, 1.0, method="map"),
 ])
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
@@ -176,3 +183,25 @@ def test_map_defaults_predict_std_is_sigma():
     mean, std = est.predict(X.iloc[:4], return_std=True)
     np.testing.assert_array_equal(std, np.full(4, est.sigma_))
     assert est.score(X, y) > 0.8
+
+
+def test_elastic_net_map_mode_equals_sklearn():
+    """MAP mode needs no sigma (it cancels): scikit-learn's ElasticNet(alpha = lam1/(2n) + lam2/n,
+    l1_ratio = lam1/(lam1 + 2 lam2)) on standardized columns; the CV default maps back exactly."""
+    from sklearn.linear_model import ElasticNet
+
+    X, y, _ = _data()
+    n, lam1, lam2 = len(y), 30.0, 10.0
+    est = BayesianElasticNetRegressor(lam1, lam2, method="map").fit(X, y)
+    Xs = StandardScaler().fit_transform(X)
+    ref = ElasticNet(alpha=lam1 / (2 * n) + lam2 / n, l1_ratio=lam1 / (lam1 + 2 * lam2), tol=1e-12,
+                     max_iter=10**6).fit(Xs, y)
+    np.testing.assert_allclose(est.coef_ * X.std(ddof=0).to_numpy(), ref.coef_, atol=SKLEARN_ATOL)
+    assert est.alpha_ == pytest.approx(ref.alpha) and est.l1_ratio_ == pytest.approx(ref.l1_ratio)
+    assert est.map_.duality_gap_ < 1e-9 and est.sigma_ > 0
+    np.testing.assert_allclose(est.predict(X), ref.predict(Xs), atol=1e-6)
+    cv = BayesianElasticNetRegressor(method="map", random_state=0).fit(X, y)
+    assert bs.elastic_net_alpha(bs.ElasticNet(lam1=cv.lam1_, lam2=cv.lam2_), n) == pytest.approx(
+        (cv.alpha_, cv.l1_ratio_), rel=1e-12)
+    with pytest.raises(ValueError, match="give both lam1 and lam2, or neither"):
+        BayesianElasticNetRegressor(1.0, method="map").fit(X, y)
