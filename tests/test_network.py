@@ -133,6 +133,12 @@ def test_regulators_restrict_the_sources():
     one = e[~(e["source"].isin(regs) & e["target"].isin(regs))]
     assert one[["weight_st", "weight_ts"]].isna().sum(axis=1).eq(1).all()
     assert np.array_equal(one["selected"], one[["weight_st", "weight_ts"]].abs().max(axis=1) > 0)
+    # a subset of targets: the same per-target fits, and only pairs with a fitted direction
+    part = fit_network(X, method="map", alpha=0.05, regulators=regs, targets=["g1", "g3"], n_jobs=1,
+                       progressbar=False)
+    assert list(part.diagnostics.index) == ["g1", "g3"]
+    np.testing.assert_array_equal(part.coef[["g1", "g3"]], net.coef[["g1", "g3"]])
+    assert set(part.edges["source"]) | set(part.edges["target"]) <= set(regs) | {"g1"}
 
 
 def test_worker_limits_blas_threads(monkeypatch):
@@ -223,6 +229,7 @@ def test_bad_data(make, err, match):
         (dict(regulators="g0"), TypeError, r"regulators must be a list"),
         (dict(regulators=["g0", "g0"]), ValueError, r"regulators repeats \['g0'\]"),
         (dict(regulators=[]), ValueError, r"regulators is empty"),
+        (dict(targets=["g9"]), ValueError, r"target 'g9' is not a gene of X"),
         (dict(method="map", prior=bs.Laplace()), ValueError, r"method='map' fits the lasso per target"),
         (dict(alpha=0.1), ValueError, r"alpha applies to method='map' only"),
         (dict(draws=0), ValueError, r"draws must be an integer >= 1"),
