@@ -228,8 +228,12 @@ def _exact_groups(arr, candidates):
     return out
 
 
-def prepare_data(X, y, *, standardize: bool = True) -> Design:
+def prepare_data(X, y, *, standardize: bool = True, family: str = "gaussian") -> Design:
     """Validate ``X`` and ``y`` and record centring/scaling.
+
+    ``family`` selects the checks on the response (:mod:`bayes_sparse.families`):
+    a non-constant number for ``"gaussian"``, 0/1 (or bool) with both classes
+    present for ``"bernoulli"``.
 
     Raises
     ------
@@ -253,10 +257,11 @@ def prepare_data(X, y, *, standardize: bool = True) -> Design:
         raise ValueError(
             f"need at least {MIN_SAMPLES} samples to fit an intercept and a noise scale, got n_samples = {n}"
         )
+    from .spec import family_for
+
+    family_for(family).check_response(ya)
     y_mean = float(ya.mean())
     yc = ya - y_mean
-    if not np.any(np.abs(yc) > 1e-12 * max(1.0, abs(y_mean))):
-        raise ValueError(f"y is constant (every value is {ya[0]:g}); there is nothing to regress")
     x_mean = Xa.mean(axis=0)
     Zc = Xa - x_mean
     col_sd = np.sqrt(np.einsum("ij,ij->j", Zc, Zc) / n)

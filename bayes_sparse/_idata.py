@@ -63,11 +63,13 @@ def conform_posterior(idata, spec):
 KAPPA_MAX_SIZE = 10_000_000
 
 
-def add_shrinkage(idata, design):
+def add_shrinkage(idata, design, spec=None):
     """Add the horseshoe's ``kappa`` (chain, draw, feature) and ``m_eff`` to the posterior.
 
-    ``kappa_j = 1 / (1 + n tau^2 lamt_j^2 s_j^2)`` with ``s_j^2`` the variance of
-    column j of the model's design (1 when standardized); ``m_eff = sum_j (1 - kappa_j)``
+    ``kappa_j = 1 / (1 + n tau^2 lamt_j^2 s_j^2 / v)`` with ``s_j^2`` the variance of
+    column j of the model's design (1 when standardized) and ``v`` the likelihood's
+    pseudo-variance: 1 for the Gaussian (sigma is in the prior of beta), 4 for the
+    logistic (its Gaussian approximation at p = 1/2); ``m_eff = sum_j (1 - kappa_j)``
     (Piironen & Vehtari 2017).
     """
     from .selection import shrinkage_factors
@@ -76,7 +78,8 @@ def add_shrinkage(idata, design):
     tau, lam = post["tau"].values, post["local_scale"].values
     c2 = post["c2"].values if "c2" in post else None
     chains, draws, p = lam.shape
-    col_var = design.Z.var(axis=0)
+    pseudo_var = spec.likelihood.pseudo_variance if spec is not None else 1.0
+    col_var = design.Z.var(axis=0) / pseudo_var
     meff = np.empty((chains, draws))
     kappa = np.empty((chains, draws, p)) if chains * draws * p <= KAPPA_MAX_SIZE else None
     for c in range(chains):

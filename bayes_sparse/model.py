@@ -32,8 +32,9 @@ from .spec import ModelSpec
 __all__ = ["build_model"]
 
 
-def build_model(X, y, prior, sigma=None, standardize: bool = True):
-    """Build the PyMC model for ``y ~ N(intercept + X beta, sigma**2)``.
+def build_model(X, y, prior, sigma=None, standardize: bool = True, family: str = "gaussian"):
+    """Build the PyMC model for ``y ~ N(intercept + X beta, sigma**2)`` (or, with
+    ``family="bernoulli"``, ``y ~ Bernoulli(expit(intercept + X beta))``).
 
     Parameters
     ----------
@@ -47,6 +48,10 @@ def build_model(X, y, prior, sigma=None, standardize: bool = True):
         Jeffreys prior ``p(sigma) ∝ 1/sigma``.
     standardize : bool, default True
         Put the prior on coefficients of standardized columns (ddof=0).
+    family : {"gaussian", "bernoulli"}
+        The likelihood. ``"bernoulli"`` needs y coded 0/1 (or bool) and takes no
+        ``sigma`` (sigma = 1 in the conditional priors; the horseshoe's tau0 uses
+        the pseudo-sigma 2 of Piironen & Vehtari).
 
     Returns
     -------
@@ -61,9 +66,9 @@ def build_model(X, y, prior, sigma=None, standardize: bool = True):
     >>> sorted(m.named_vars)[:4]
     ['beta', 'beta_std', 'c2', 'intercept']
     """
-    spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
-    design = prepare_data(X, y, standardize=standardize)
-    spec.rules.validate(prior, design.n, design.p)
+    spec = ModelSpec.build(prior, family=family, sigma=sigma, standardize=standardize)
+    design = prepare_data(X, y, standardize=standardize, family=family)
+    spec.rules.validate(prior, design.n, design.p, family=family)
     return _build(design, spec)
 
 
@@ -77,7 +82,9 @@ def _build(design: Design, spec: ModelSpec):
     coords = {"feature": list(design.feature_names), "obs": np.arange(n)}
     coef_name = "beta_std" if design.standardize else "beta"
     with pm.Model(coords=coords) as model:
-        if noise.kind == "jeffreys":
+        if not spec.likelihood.has_noise:
+            sigma_t = 1.0  # the conditional priors' sigma; no noise variable
+        elif noise.kind == "jeffreys":
             log_sigma = pm.Flat("log_sigma")
             sigma_t = pm.Deterministic("sigma", pt.exp(log_sigma))
         elif noise.kind == "inverse_gamma":
@@ -85,7 +92,9 @@ def _build(design: Design, spec: ModelSpec):
             sigma_t = pm.Deterministic("sigma", pt.sqrt(sigma2))
         else:
             sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(noise.fixed)))
-        beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p)
+        # the family only matters for likelihoods other than the Gaussian (horseshoe tau0)
+        family_kw = {} if spec.family == "gaussian" else {"family": spec.family}
+        beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p, **family_kw)
         beta = pm.Deterministic("beta", design.coef_to_original(beta_z), dims="feature") if design.standardize else beta_z
         intercept_c = pm.Flat("intercept_c")
         pm.Deterministic("intercept", design.y_mean + intercept_c - pt.dot(design.x_mean, beta))

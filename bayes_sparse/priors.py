@@ -232,8 +232,12 @@ class Horseshoe:
     def regularized(self) -> bool:
         return self.slab_scale is not None
 
-    def global_scale(self, n_samples: int, n_features: int) -> float:
-        """tau0, the scale of the half-Cauchy prior on tau."""
+    def global_scale(self, n_samples: int, n_features: int, pseudo_sigma: float = 1.0) -> float:
+        """tau0, the scale of the half-Cauchy prior on tau: ``p0 / (p - p0) * pseudo_sigma / sqrt(n)``.
+
+        ``pseudo_sigma`` is 1 for the Gaussian likelihood (sigma is already in the
+        prior of beta) and 2 for the logistic one (Piironen & Vehtari 2017, sec. 3.2).
+        """
         p0 = self.expected_nonzero
         if p0 is None:
             return 1.0
@@ -242,7 +246,7 @@ class Horseshoe:
                 f"Horseshoe expected_nonzero={p0} must be smaller than the number "
                 f"of features ({n_features})"
             )
-        return p0 / (n_features - p0) / math.sqrt(n_samples)
+        return p0 / (n_features - p0) * pseudo_sigma / math.sqrt(n_samples)
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,11 @@ class PosteriorFit:
         X_new : array-like (m, p) or DataFrame
             Same features (and, for DataFrames, same column order) as in fitting.
         kind : {"mean", "samples"}
-            "mean": posterior mean of ``mu = intercept + X_new beta``.
-            "samples": draws of a new observation ``y_new ~ N(mu, sigma**2)``,
-            shape (chains*draws, m).
+            "mean": posterior mean of ``mu = E[y | beta]``: ``intercept + X_new beta``
+            (Gaussian) or ``expit(intercept + X_new beta)`` (Bernoulli: the
+            posterior predictive probability of y = 1).
+            "samples": draws of a new observation (``y_new ~ N(mu, sigma**2)`` or
+            ``Bernoulli(mu)``), shape (chains*draws, m).
         hdi_prob : float, optional
             With ``kind="mean"``, return a DataFrame with the mean and the HDIs
             of ``mu`` (``mean_lower``, ``mean_upper``) and of ``y_new``
@@ -160,11 +162,13 @@ class PosteriorFit:
         if kind not in ("mean", "samples"):
             raise ValueError(f"kind must be 'mean' or 'samples', got {kind!r}")
         Xn = check_X_new(X_new, self.design)
-        mu = self.design.linear_predictor(self.draws("beta"), self.draws("intercept"), Xn)
+        family = self.spec.likelihood
+        eta = self.design.linear_predictor(self.draws("beta"), self.draws("intercept"), Xn)
+        mu = family.predictive_mean(eta)  # the mean of y given the parameters (Bernoulli: probability)
         if kind == "mean" and hdi_prob is None:
             return mu.mean(axis=0)
         rng = np.random.default_rng(random_seed)
-        y_new = self.spec.likelihood.predictive(rng, mu, self.draws("sigma"))
+        y_new = family.predictive(rng, eta, self.draws("sigma") if family.has_noise else None)
         if kind == "samples":
             return y_new
         if not 0 < hdi_prob < 1:

@@ -77,6 +77,7 @@ def fit(
     cores: int | None = None,
     max_time: float | None = None,
     memory_gib: float | None = None,
+    family: str = "gaussian",
 ) -> PosteriorFit:
     """Sample the posterior of a sparse linear regression.
 
@@ -127,6 +128,10 @@ def fit(
         Also draw ``posterior_predictive`` for the observed X.
     cores : int, optional
         Parallel chains (default: min(chains, CPU count)).
+    family : {"gaussian", "bernoulli"}
+        The likelihood. ``"bernoulli"``: y coded 0/1 (or bool), logit link, no
+        ``sigma``; sampled by NUTS (the Polya-Gamma Gibbs sampler is not
+        available yet).
 
     Returns
     -------
@@ -135,7 +140,7 @@ def fit(
         ``.predict()``. Failing convergence checks raise
         :class:`~bayes_sparse.diagnostics.DiagnosticWarning`.
     """
-    spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
+    spec = ModelSpec.build(prior, family=family, sigma=sigma, standardize=standardize)
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     if nuts_sampler not in NUTS_SAMPLERS:
@@ -159,8 +164,8 @@ def fit(
         isinstance(target_accept, bool) or not isinstance(target_accept, (float, int)) or not 0 < target_accept < 1
     ):
         raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
-    design = prepare_data(X, y, standardize=standardize)
-    spec.rules.validate(prior, design.n, design.p)
+    design = prepare_data(X, y, standardize=standardize, family=family)
+    spec.rules.validate(prior, design.n, design.p, family=family)
     cores = cores or min(chains, os.cpu_count() or 1)
 
     chosen = _choose_sampler(sampler, spec)
@@ -188,7 +193,7 @@ def fit(
     if spec.rules.selection_rule == "shrinkage":
         from ._idata import add_shrinkage
 
-        add_shrinkage(idata, design)
+        add_shrinkage(idata, design, spec)
     from ._idata import conform_posterior
 
     conform_posterior(idata, spec)
@@ -209,11 +214,20 @@ def _thin_idata(idata, thin):
     return idata
 
 
+#: Likelihood families with a Gibbs likelihood block (augmentation).
+GIBBS_FAMILIES = ("gaussian",)
+
+
 def _choose_sampler(sampler, spec):
+    if sampler == "gibbs" and spec.family not in GIBBS_FAMILIES:
+        raise ValueError(
+            f"no Gibbs sampler for family={spec.family!r} yet (the Polya-Gamma augmentation is planned); "
+            "use sampler='nuts' or 'auto'"
+        )
     if sampler != "auto":
         return sampler
     # every registered prior has a Gibbs block for the Gaussian likelihood
-    return "gibbs"
+    return "gibbs" if spec.family in GIBBS_FAMILIES else "nuts"
 
 
 def _sample_nuts(design, spec, *, draws, tune, chains, random_seed, progressbar, target_accept, nuts_sampler, cores):
@@ -256,8 +270,9 @@ def _add_posterior_predictive(result: PosteriorFit, random_seed):
 
     post = result.idata.posterior
     rng = np.random.default_rng(None if random_seed is None else [random_seed, 1])
+    sigma = post["sigma"].values if "sigma" in post else None
     y_rep = result.spec.likelihood.predictive(
-        rng, result.design.linear_predictor(post["beta"].values, post["intercept"].values), post["sigma"].values
+        rng, result.design.linear_predictor(post["beta"].values, post["intercept"].values), sigma
     )
     ds = xr.Dataset(
         {"y": (("chain", "draw", "obs"), y_rep)},

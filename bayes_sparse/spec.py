@@ -142,15 +142,16 @@ class PriorRules:
         """Whether the prior scale of beta is proportional to sigma."""
         return bool(getattr(prior, "conditional", True))
 
-    def validate(self, prior, n: int, p: int) -> None:
+    def validate(self, prior, n: int, p: int, family: str = "gaussian") -> None:
         """Data-dependent checks (raise ValueError)."""
 
     # -- NUTS
     def target_accept(self, prior) -> float:
         return 0.8
 
-    def pymc_coefficients(self, prior, name: str, sigma_t, n: int, p: int):  # pragma: no cover - abstract
-        """Create the coefficient variable ``name`` (dims ``feature``) in the current PyMC model."""
+    def pymc_coefficients(self, prior, name: str, sigma_t, n: int, p: int, family: str = "gaussian"):  # pragma: no cover
+        """Create the coefficient variable ``name`` (dims ``feature``) in the current PyMC model;
+        ``sigma_t`` is the noise sd (1 for likelihoods without one)."""
         raise NotImplementedError
 
     # -- MAP
@@ -163,7 +164,7 @@ class PriorRules:
         return prior, ""
 
     # -- Gibbs
-    def sampler_spec(self, prior, n: int, p: int):
+    def sampler_spec(self, prior, n: int, p: int, family: str = "gaussian"):
         """The prior as its Gibbs block uses it (data-dependent constants resolved)."""
         return prior
 
@@ -218,12 +219,22 @@ class ModelSpec:
 
     @classmethod
     def build(cls, prior, *, family: str = "gaussian", sigma=None, standardize: bool = True) -> ModelSpec:
-        """Validate the user's arguments and build the specification."""
+        """Validate the user's arguments and build the specification.
+
+        Likelihoods without a noise scale (``"bernoulli"``) take no ``sigma``
+        (their conditional priors use sigma = 1).
+        """
         rules_for(prior)
-        family_for(family)
+        likelihood = family_for(family)
         if not isinstance(standardize, (bool, np.bool_)):
             raise TypeError(f"standardize must be True or False, got {standardize!r}")
-        return cls(prior=prior, family=family, noise=NoiseSpec.from_sigma(sigma), standardize=bool(standardize))
+        if not likelihood.has_noise:
+            if sigma is not None:
+                raise ValueError(f"sigma does not apply to family={family!r}: the model has no noise scale")
+            noise = NoiseSpec(fixed=1.0)
+        else:
+            noise = NoiseSpec.from_sigma(sigma)
+        return cls(prior=prior, family=family, noise=noise, standardize=bool(standardize))
 
     @property
     def rules(self) -> PriorRules:
@@ -242,7 +253,7 @@ class ModelSpec:
         return {
             "likelihood": self.likelihood.describe(),
             "prior": f"{self.rules.label}: {self.rules.density_text(self.prior)}",
-            "noise": self.noise.describe(),
+            "noise": self.noise.describe() if self.likelihood.has_noise else "none (no noise scale in this likelihood)",
             "standardization": (
                 "columns centred and divided by their sd (ddof=0); prior on standardized coefficients"
                 if self.standardize

@@ -36,7 +36,7 @@ class GaussianRules(PriorRules):
     def hyper_names(self, prior) -> tuple:
         return ("scale", "scale2") if prior.has_hyperprior else ()
 
-    def pymc_coefficients(self, prior, name, sigma_t, n, p):
+    def pymc_coefficients(self, prior, name, sigma_t, n, p, family="gaussian"):
         import pymc as pm
         import pytensor.tensor as pt
 

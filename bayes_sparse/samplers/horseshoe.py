@@ -83,17 +83,17 @@ class HorseshoeRules(PriorRules):
     def local_names(self, prior) -> tuple:
         return ("local_scale",)
 
-    def validate(self, prior, n, p) -> None:
+    def validate(self, prior, n, p, family="gaussian") -> None:
         prior.global_scale(n, p)  # expected_nonzero < p
 
     def target_accept(self, prior) -> float:
         return 0.95 if prior.regularized else 0.99  # the funnel needs small steps
 
-    def pymc_coefficients(self, prior, name, sigma_t, n, p):
+    def pymc_coefficients(self, prior, name, sigma_t, n, p, family="gaussian"):
         import pymc as pm
         import pytensor.tensor as pt
 
-        tau0 = prior.global_scale(n, p)
+        tau0 = prior.global_scale(n, p, _pseudo_sigma(family))
         # Non-centred: beta = z * sigma * tau * lam_tilde, z ~ N(0, 1).
         z = pm.Normal("z", 0.0, 1.0, dims="feature")
         lam = pm.HalfCauchy("local_scale", beta=1.0, dims="feature")
@@ -106,8 +106,14 @@ class HorseshoeRules(PriorRules):
             lam_tilde = lam
         return pm.Deterministic(name, z * sigma_t * tau * lam_tilde, dims="feature")
 
-    def sampler_spec(self, prior, n, p):
-        return HorseshoeSpec(tau0=prior.global_scale(n, p), slab_scale=prior.slab_scale, slab_df=prior.slab_df)
+    def sampler_spec(self, prior, n, p, family="gaussian"):
+        return HorseshoeSpec(tau0=prior.global_scale(n, p, _pseudo_sigma(family)), slab_scale=prior.slab_scale,
+                             slab_df=prior.slab_df)
+
+
+def _pseudo_sigma(family) -> float:
+    """Piironen & Vehtari's pseudo-sigma in tau0: 1 for the Gaussian likelihood, 2 for the logistic."""
+    return {"gaussian": 1.0, "bernoulli": 2.0}[family]
 
 
 RULES = HorseshoeRules()
