@@ -101,8 +101,7 @@ __all__ = [
 #: Default duality-gap target, relative to the null objective ``P(0, logit(ybar))``
 #: (= n times the binary entropy of ybar, in nats).
 DEFAULT_GAP_TOL = 1e-10
-#: KKT violation (relative to lam for L1; relative to ``max|Z'(y - ybar)|`` for L2)
-#: below which a polished solution is accepted at once.
+#: Relative KKT violation (L1, relative to lam) that, with the gap target, ends the solve.
 DEFAULT_KKT_TOL = 1e-9
 #: Lower bound on the IRLS weights p(1 - p) in the quadratic model (a larger
 #: curvature only makes the proximal Newton step more conservative).
@@ -560,8 +559,9 @@ def solve_logistic_l1(
         Duality-gap target relative to the null objective
         ``P(0, logit(ybar))`` (default :data:`DEFAULT_GAP_TOL`).
     kkt_tol : float, optional
-        Relative KKT violation at which a polished solution is returned at once
-        (default :data:`DEFAULT_KKT_TOL`).
+        The solver returns as soon as the gap meets its target and the relative
+        KKT violation is below this (default :data:`DEFAULT_KKT_TOL`; the
+        polish usually brings it to ~1e-15).
     max_outer : int
         Maximum number of working-set iterations.
     working_set_size : int, optional
