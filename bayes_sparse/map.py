@@ -608,18 +608,22 @@ class MapResult:
     converged_: bool = True
     spec: ModelSpec | None = field(default=None, repr=False)
     l1_ratio_: float | None = None
+    C_: float | None = None
 
     def predict(self, X):
         from ._data import check_X_new
 
-        return self.design.linear_predictor(self.coef_, self.intercept_, check_X_new(X, self.design))
+        eta = self.design.linear_predictor(self.coef_, self.intercept_, check_X_new(X, self.design))
+        # the mean of y at the mode: the fitted value, or (Bernoulli) the plug-in probability
+        return eta if self.spec is None else self.spec.likelihood.predictive_mean(eta)
 
     @property
     def n_nonzero_(self) -> int:
         return int(np.count_nonzero(self.coef_))
 
 
-def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: float | None = None) -> MapResult:
+def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: float | None = None,
+                 family: str = "gaussian") -> MapResult:
     """Posterior mode at fixed sigma: the lasso (Laplace prior), ridge (Gaussian) or elastic net.
 
     With a flat prior on the intercept and sigma fixed, the MAP under
@@ -663,8 +667,10 @@ def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: 
     rules = rules_for(prior)
     if rules.no_map_reason:
         raise ValueError(rules.no_map_reason)
+    if family != "gaussian":
+        return _map_binary(X, y, prior, rules, sigma, standardize, gap_tol, family)
     # the elastic net's mode does not depend on sigma (Li & Lin's form): sigma is optional
-    sigma = None if (sigma is None and isinstance(prior, ElasticNet)) else _check_sigma(sigma)
+    sigma = None if (sigma is None and not rules.map_needs_sigma) else _check_sigma(sigma)
     spec = ModelSpec.build(prior, sigma=sigma, standardize=standardize)
     design = prepare_data(X, y, standardize=standardize)
     Z, yc, n = design.Z, design.yc, design.n
@@ -700,4 +706,52 @@ def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: 
         design=design,
         converged_=converged,
         spec=spec,
+    )
+
+
+def _map_binary(X, y, prior, rules, sigma, standardize, gap_tol, family):
+    """MAP of the logistic model: the L1-logistic (Laplace prior) or L2-logistic (Gaussian) optimum.
+
+    With sigma = 1 the penalty of the Gaussian mapping gives the logistic one:
+    Laplace ``alpha = lam / n`` -> ``sum_i loss_i + lam ||beta||_1``, i.e. scikit-learn's
+    ``LogisticRegression(penalty="l1", C=1/lam)``; Gaussian ``alpha = 1 / s^2`` ->
+    ``sum_i loss_i + ||beta||^2 / (2 s^2)``, ``LogisticRegression(penalty="l2", C=s^2)``;
+    the intercept is unpenalised.
+    """
+    from ._logistic import lambda_max_logistic, solve_logistic_l1, solve_logistic_l2
+
+    spec = ModelSpec.build(prior, family=family, sigma=sigma, standardize=standardize)
+    design = prepare_data(X, y, standardize=standardize, family=family)
+    Z, yb, n = design.Z, design.y, design.n
+    penalty = rules.penalty(prior, 1.0, n)
+    if penalty.kind == "l1":
+        lam = n * penalty.alpha
+        sol = solve_logistic_l1(Z, yb, lam, gap_tol=gap_tol)
+        C, amax = 1.0 / lam, lambda_max_logistic(Z, yb) / n
+    elif penalty.kind == "l2":
+        scale = 1.0 / np.sqrt(penalty.alpha)
+        sol = solve_logistic_l2(Z, yb, scale, gap_tol=gap_tol)
+        C, amax = scale**2, np.nan
+    else:
+        raise ValueError(f"no MAP of the {rules.label} prior for family={family!r} yet")
+    cert = sol.certificate
+    coef = design.coef_to_original(sol.beta)
+    return MapResult(
+        coef_=coef,
+        intercept_=float(sol.intercept - design.x_mean @ coef),
+        alpha_=penalty.alpha,
+        penalty_=penalty.kind,
+        objective_=cert.objective,
+        duality_gap_=cert.duality_gap,
+        kkt_violation_=cert.kkt_violation,
+        alpha_max_=amax,
+        coef_model_=sol.beta,
+        feature_names_=design.feature_names,
+        prior=prior,
+        sigma=None,
+        standardize=design.standardize,
+        design=design,
+        converged_=sol.converged,
+        spec=spec,
+        C_=C,
     )

@@ -116,6 +116,8 @@ class PriorRules:
     multimodal : bool
         Whether the posterior can have several modes (supports), so that chains
         start from dispersed supports (:mod:`bayes_sparse.samplers.starts`).
+    map_needs_sigma : bool
+        Whether the posterior mode depends on a fixed sigma (False: sigma cancels).
     """
 
     name: str = ""
@@ -124,6 +126,7 @@ class PriorRules:
     selection_rule: str = "interval"
     no_map_reason: str | None = None
     multimodal: bool = False
+    map_needs_sigma: bool = True
 
     # -- text
     def density_text(self, prior) -> str:  # pragma: no cover - abstract

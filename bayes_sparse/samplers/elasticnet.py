@@ -69,6 +69,7 @@ class ElasticNetRules(PriorRules):
     label = "Elastic net (Bayesian elastic net, Li & Lin 2010)"
     prior_type = ElasticNet
     selection_rule = "interval"
+    map_needs_sigma = False  # Li & Lin's form: sigma cancels from the mode
 
     def density_text(self, prior) -> str:
         dens = ("p(beta | sigma^2) ∝ exp{-(lam1 ||beta||_1 + lam2 ||beta||^2) / (2 sigma^2)}, "
