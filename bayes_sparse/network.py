@@ -704,16 +704,16 @@ def plot_network(net, *, node_link: bool | None = None, figsize=None):
     Returns
     -------
     matplotlib.figure.Figure
-        Not attached to pyplot.
+        Not attached to pyplot; shown as PNG when it is a notebook cell's value.
     """
-    from matplotlib.figure import Figure
+    from .teach import _figure
 
     genes = _heat_genes(net)
     draw_links = len(net.genes) <= MAX_NODE_LINK if node_link is None else bool(node_link)
     if draw_links and len(net.genes) > MAX_NODE_LINK:
         raise ValueError(f"the node-link drawing is for at most {MAX_NODE_LINK} genes, got {len(net.genes)}")
     ncols = 2 if draw_links else 1
-    fig = Figure(figsize=figsize or (6.2 * ncols, 5.6), layout="constrained")
+    fig = _figure(figsize=figsize or (6.2 * ncols, 5.6), layout="constrained")  # shows itself in notebooks
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     ax = axes[0]
     M = _edge_matrix(net, genes)
