@@ -94,3 +94,9 @@ def test_auto_arguments_are_validated(problem):
         bs.fit(X, y, bs.Laplace(), thin=2, progressbar=False)
     with pytest.raises(ValueError, match="draws must be an integer"):
         bs.fit(X, y, bs.Laplace(), draws="many", progressbar=False)
+
+
+def test_a_warm_up_longer_than_the_budget_still_returns(problem):
+    arrays, run = _run(problem, bs.Laplace(), AutoSettings(max_time=1e-3))
+    assert run.reason == "max_time" and run.draws == 1 and not run.checks
+    assert arrays["beta"].shape[:2] == (2, 1)

@@ -257,8 +257,16 @@ def _sample_until_converged(workers, problem, carries, token, tune, auto, capaci
 
     console = Console(stderr=True) if progressbar else None
     chains = len(carries)
-    thin, stored, checks, block = 1, 0, [], auto.first_draws
-    while True:
+    # warm-up first, on its own: its pace sizes the first block to the time left
+    t0 = time.perf_counter()
+    carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=tune, thin=1, offset=0,
+                                      progressbar=progressbar)
+    per_draw = (time.perf_counter() - t0) / max(tune, 1)  # seconds per iteration, all chains
+    thin, checks = 1, []
+    remaining = auto.max_time - (time.perf_counter() - start)
+    block = int(min(auto.first_draws, max(remaining, 0.0) / max(per_draw, 1e-9)))
+    reason = "max_time"
+    while block >= 1:
         # fit the next block into the memory budget by doubling the thinning
         while stored + block > capacity and stored > 1:
             stored = _compact(token, stored)
@@ -268,10 +276,10 @@ def _sample_until_converged(workers, problem, carries, token, tune, auto, capaci
         # end the block on a recorded iteration, so the chain never runs past its last
         # stored draw (after a thinning change it may have run up to thin - 1 iterations
         # beyond it); then the draws equal those of a fixed-length run
-        done = max(carries[0].iteration - tune, 0)
-        iters = (tune if not checks else 0) + (stored + block) * thin - done
+        done = carries[0].iteration - tune
+        iters = (stored + block) * thin - done
         carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=iters, thin=thin,
-                                          offset=stored, progressbar=progressbar and not checks)
+                                          offset=stored, progressbar=False)
         t_block = time.perf_counter() - t0
         t1 = time.perf_counter()
         check = _check(token, stored, spec, feature_names)
@@ -300,6 +308,9 @@ def _sample_until_converged(workers, problem, carries, token, tune, auto, capaci
         # costs at most a quarter of the block's sampling time
         block = max(stored // 2, int(4 * t_check / max(per_draw, 1e-9)), 50)
         block = int(min(block, remaining / max(per_draw, 1e-9)))
+    if stored == 0:  # the warm-up used up the time: keep one draw so the result exists
+        carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=1, thin=1, offset=0,
+                                          progressbar=False)
     total_iter = carries[0].iteration - tune
     run = SamplingRun(reason, stored, thin, total_iter, time.perf_counter() - start, checks)
     return carries, stored, thin, run
