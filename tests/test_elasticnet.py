@@ -183,7 +183,8 @@ def _sigma2_logf(data, u, lam1, lam2, noise):
             # P(Gamma(1/2, psi) > 1) = Gamma_U(1/2, psi) / Gamma(1/2) = 2 P(N(0, 1) > sqrt(2 psi)), stable in log
             log_sf = math.log(2.0) + special.log_ndtr(-math.sqrt(2 * psi))
             lp = np.sum(stats.gamma.logpdf(1 + u, 0.5, scale=1 / psi) - log_sf)
-            prior = stats.invgamma(noise.shape, scale=noise.rate).logpdf(s2) if noise.shape > 0 else -eta
+            # IG(a, b) log density up to a constant: -(a + 1) log s2 - b / s2 (Jeffreys: a = b = 0)
+            prior = -(noise.shape + 1.0) * eta - noise.rate / s2
             out.append(ll + lp + prior + eta)
         return np.array(out)
 
