@@ -6,6 +6,7 @@ specifications; :func:`build_model` turns them into PyMC models and
 """
 
 from . import datasets, plots, selection, teach
+from .classifiers import BayesianLassoClassifier, BayesianRidgeClassifier, HorseshoeClassifier
 from .estimators import (
     BayesianElasticNetRegressor,
     BayesianLassoRegressor,
@@ -59,6 +60,9 @@ __all__ = [
     "BayesianLassoRegressor",
     "BayesianRidgeRegressor",
     "HorseshoeRegressor",
+    "BayesianLassoClassifier",
+    "BayesianRidgeClassifier",
+    "HorseshoeClassifier",
     "BayesianElasticNetRegressor",
     "compare_selection",
     "selection_metrics",
