@@ -92,9 +92,7 @@ def _build(design: Design, spec: ModelSpec):
             sigma_t = pm.Deterministic("sigma", pt.sqrt(sigma2))
         else:
             sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(noise.fixed)))
-        # the family only matters for likelihoods other than the Gaussian (horseshoe tau0)
-        family_kw = {} if spec.family == "gaussian" else {"family": spec.family}
-        beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p, **family_kw)
+        beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p, family=spec.family)
         beta = pm.Deterministic("beta", design.coef_to_original(beta_z), dims="feature") if design.standardize else beta_z
         intercept_c = pm.Flat("intercept_c")
         pm.Deterministic("intercept", design.y_mean + intercept_c - pt.dot(design.x_mean, beta))

@@ -93,7 +93,7 @@ class ElasticNetRules(PriorRules):
     def target_accept(self, prior) -> float:
         return 0.9  # the l1 kink at zero, as for the Laplace prior
 
-    def pymc_coefficients(self, prior, name, sigma_t, n, p):
+    def pymc_coefficients(self, prior, name, sigma_t, n, p, family="gaussian"):
         # A flat base plus the exact log density (normaliser included: it depends on
         # sigma and on random lam1, lam2), so NUTS targets the posterior Gibbs samples.
         import pymc as pm
