@@ -43,7 +43,7 @@ def posterior_names(spec) -> tuple:
     if spec.likelihood.has_noise:
         names.append("sigma")
     names += [*rules.hyper_names(spec.prior), *rules.local_names(spec.prior)]
-    if rules.selection_rule == "shrinkage":
+    if rules.shrinkage_factors:
         names.append("m_eff")
     return tuple(names)
 

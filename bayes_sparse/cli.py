@@ -268,6 +268,9 @@ def _build_atomically(out_dir, build):
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         build(tmp)
+        from .report import apply_umask
+
+        apply_umask(tmp)  # mkdtemp makes the folder 0700: give it the permissions the user's umask asks for
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
@@ -279,10 +282,14 @@ def _build_atomically(out_dir, build):
 
 def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
     """Report, posterior NetCDF and CSV tables, written into a temporary folder
-    and moved into place only when complete (no half-written output)."""
-    import arviz as az
+    and moved into place only when complete (no half-written output).
 
-    from .report import write_report
+    ``posterior.nc`` (zlib-compressed) leaves out what is derived from the rest:
+    ``beta_std`` (= beta times the column sd) and the horseshoe's ``kappa``
+    (from tau, local_scale and c2); ``summary.csv`` and ``selection.csv`` hold
+    every feature.
+    """
+    from .report import write_netcdf, write_report, write_tables
     from .selection import compare_selection
 
     out_dir = Path(out_dir)
@@ -290,11 +297,13 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
         raise CliError(f"output folder {out_dir} exists; use --force to replace it")
 
     def build(tmp):
-        write_report(result, tmp / "report.html", compare=compare, source=source)
-        az.to_netcdf(result.idata, tmp / "posterior.nc")
-        safe_csv(result.summary(), tmp / "summary.csv")
-        if compare:
-            safe_csv(compare_selection(result), tmp / "selection.csv")
+        table = compare_selection(result) if compare else None
+        summary = result.summary()
+        write_report(result, tmp / "report.html", compare=compare, source=source, table=table, summary=summary)
+        idata = result.idata.copy()
+        idata.posterior = idata.posterior.drop_vars([v for v in ("beta_std", "kappa") if v in idata.posterior])
+        write_netcdf(idata, tmp / "posterior.nc")
+        write_tables(result, tmp, table=table, summary=summary, to_csv=safe_csv)
 
     _build_atomically(out_dir, build)
     return out_dir
@@ -318,6 +327,14 @@ def fit_command(args) -> int:
 
     prior = _prior_from_name(args.prior, **{k: getattr(args, k) for k in HYPER_OPTIONS})
     X, y = read_csv_data(args.data, args.target, sep=args.sep)
+    values = np.unique(y.to_numpy())
+    if values.size == 2:
+        # a linear model for a yes/no outcome would be a silent wrong answer
+        raise CliError(
+            f"target column {args.target!r} has two values ({values[0]:g}, {values[1]:g}): a binary outcome. "
+            "The command line does not fit binary models yet; from Python use "
+            "bs.fit(X, y, prior, family='bernoulli'), bs.map_estimate(..., family='bernoulli') or the classifiers"
+        )
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CliError(f"output folder {out} exists; use --force to replace it")

@@ -220,10 +220,9 @@ def plot_shrinkage(result, *, top: int | None = TOP, ax=None):
     Features are the ``top`` least shrunk (largest 1 - E[kappa_j]), in that
     order; ``top=None`` shows every feature in its original order.
     """
-    from .priors import Horseshoe
     from .selection import _mean_kappa
 
-    if not isinstance(result.prior, Horseshoe):
+    if not result.spec.rules.shrinkage_factors:
         raise ValueError("plot_shrinkage needs a horseshoe fit (kappa is defined by its local/global scales)")
     keep_all = 1 - _mean_kappa(result)
     p = keep_all.size

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .priors import Gaussian, Horseshoe, Laplace
 
 __all__ = ["apply_umask", "png_size", "render_report", "write_netcdf", "write_report", "write_tables"]
 
@@ -92,82 +91,85 @@ def _table(df, float_format="{:.4g}") -> str:
     return df.to_html(escape=True, float_format=lambda v: float_format.format(v), border=0)
 
 
-def _prior_text(prior) -> str:
-    if isinstance(prior, Laplace):
-        if prior.conditional:
-            dens = "p(beta_j | sigma) = lam / (2 sigma) exp(-lam |beta_j| / sigma)"
-        else:
-            dens = "p(beta_j) = lam / 2 exp(-lam |beta_j|)"
-        hyper = f"lam = {prior.rate:.6g}" if not prior.has_hyperprior else (
-            f"lam^2 ~ Gamma(shape={prior.lam_shape:g}, rate={prior.lam_rate:g})")
-        return f"Laplace (Bayesian lasso): {dens}; {hyper}"
-    if isinstance(prior, Gaussian):
-        dens = "beta_j | sigma ~ N(0, sigma^2 s^2)" if prior.conditional else "beta_j ~ N(0, s^2)"
-        hyper = f"s = {prior.scale:.6g}" if not prior.has_hyperprior else (
-            f"s^2 ~ InverseGamma({prior.scale_shape:g}, {prior.scale_rate:g})")
-        return f"Gaussian (Bayesian ridge): {dens}; {hyper}"
-    slab = ("plain (no slab)" if not prior.regularized else
-            f"regularized: lamt_j^2 = c^2 lam_j^2 / (c^2 + tau^2 lam_j^2), c^2 ~ InvGamma({prior.slab_df / 2:g}, "
-            f"{prior.slab_df * prior.slab_scale ** 2 / 2:g})")
-    return (f"Horseshoe: beta_j ~ N(0, sigma^2 tau^2 lamt_j^2), lam_j ~ C+(0,1), tau ~ C+(0, tau0), "
-            f"expected_nonzero = {prior.expected_nonzero}; {slab}")
-
-
-def _noise_text(result) -> str:
-    if result.sigma_fixed is not None:
-        return f"sigma fixed at {result.sigma_fixed:g}"
-    if "sigma2" in result.idata.posterior:
-        return "sigma^2 ~ InverseGamma (proper prior)"
-    return "Jeffreys prior p(sigma^2) ∝ 1/sigma^2"
-
-
 def _section(sid, title, body) -> str:
     return f'<section id="{sid}"><h2>{_e(title)}</h2>\n{body}\n</section>\n'
 
 
+def _sklearn_reference(m, Z, y):
+    """scikit-learn's fit of the same penalised problem on the model's design (the MAP ``m``'s
+    penalty), its name and the objective text."""
+    from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
+
+    if m.spec is not None and m.spec.family == "bernoulli":
+        import warnings
+
+        l1 = m.penalty_ == "l1"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # saga's convergence chatter, penalty= deprecation
+            ref = LogisticRegression(penalty="l1" if l1 else "l2", C=m.C_, solver="saga" if l1 else "lbfgs",
+                                     tol=1e-10, max_iter=100_000).fit(Z, y)
+        text = (f"LogisticRegression(penalty='{m.penalty_}', C={m.C_:.6g}) objective: "
+                + ("sum log-loss + lam ||b||_1 with lam = 1/C" if l1 else "sum log-loss + ||b||^2 / (2 C)")
+                + " (intercept unpenalised)")
+        return "scikit-learn LogisticRegression", ref.coef_[0], text
+    alpha = m.alpha_
+    if m.penalty_ == "l1":
+        coef = Lasso(alpha=alpha, tol=1e-12, max_iter=1_000_000).fit(Z, y).coef_
+        text = (f"Lasso objective (1/2n)||y - Xb||^2 + alpha ||b||_1 with alpha = sigma^2 / (n b) = {alpha:.6g}"
+                " (b = Laplace scale)")
+        return "scikit-learn Lasso", coef, text
+    if m.penalty_ == "enet":
+        coef = ElasticNet(alpha=alpha, l1_ratio=m.l1_ratio_, tol=1e-12, max_iter=1_000_000).fit(Z, y).coef_
+        text = (f"ElasticNet objective (1/2n)||y - Xb||^2 + alpha (l1_ratio ||b||_1 + (1 - l1_ratio) ||b||^2 / 2) "
+                f"with alpha = lam1/(2n) + lam2/n = {alpha:.6g}, l1_ratio = lam1/(lam1 + 2 lam2) = {m.l1_ratio_:.6g}")
+        return "scikit-learn ElasticNet", coef, text
+    coef = Ridge(alpha=alpha).fit(Z, y).coef_
+    text = f"Ridge objective ||y - Xb||^2 + alpha ||b||^2 with alpha = sigma^2 / s_prior^2 = {alpha:.6g}"
+    return "scikit-learn Ridge", coef, text
+
+
+#: The MAP section compares with scikit-learn at tight tolerance only up to this many
+#: features (above it the certificate alone speaks; scikit-learn's solvers at tol 1e-12
+#: take minutes at p = 20,000).
+SKLEARN_REFERENCE_MAX_P = 2000
+
+
 def _map_section(result) -> str:
-    from sklearn.linear_model import Lasso, Ridge
-
-    from .map import lasso_alpha, map_estimate, ridge_alpha
-
-    prior, d = result.prior, result.design
-    if isinstance(prior, Horseshoe):
-        return ("<p>The horseshoe density is unbounded at beta_j = 0, so the posterior has no finite mode: "
-                "there is no penalised-regression equivalent. The posterior itself (below) is the answer.</p>")
-    sigma = result.sigma_fixed if result.sigma_fixed is not None else float(np.median(result.draws("sigma")))
-    plug = ""
-    if prior.has_hyperprior:
-        if isinstance(prior, Laplace):
-            lam = float(np.median(result.draws("lam")))
-            prior = Laplace(lam=lam, conditional=prior.conditional)
-            plug = f"lam fixed at its posterior median {lam:.4g}; "
-        else:
-            s = float(np.median(result.draws("scale")))
-            prior = Gaussian(scale=s, conditional=prior.conditional)
-            plug = f"s fixed at its posterior median {s:.4g}; "
-    plug += "" if result.sigma_fixed is not None else f"sigma fixed at its posterior median {sigma:.4g}. "
-    m = map_estimate(d.X, d.y, prior, sigma=sigma, standardize=d.standardize)
-    Zs = d.Z
-    if isinstance(prior, Laplace):
-        alpha = lasso_alpha(prior, sigma, d.n)
-        ref = Lasso(alpha=alpha, tol=1e-12, max_iter=1_000_000).fit(Zs, d.y).coef_ / d.x_scale
-        mapping = (f"Lasso objective (1/2n)||y - Xb||^2 + alpha ||b||_1 with alpha = sigma^2 / (n b) = {alpha:.6g}"
-                   f" (b = Laplace scale)")
-        name = "scikit-learn Lasso"
-    else:
-        alpha = ridge_alpha(prior, sigma)
-        ref = Ridge(alpha=alpha).fit(Zs, d.y).coef_ / d.x_scale
-        mapping = f"Ridge objective ||y - Xb||^2 + alpha ||b||^2 with alpha = sigma^2 / s_prior^2 = {alpha:.6g}"
-        name = "scikit-learn Ridge"
     import pandas as pd
 
-    df = pd.DataFrame({"MAP": m.coef_, name: ref, "posterior mean": result.coef_}, index=list(d.feature_names))
+    from .map import map_estimate
+
+    rules, d = result.spec.rules, result.design
+    if rules.no_map_reason:
+        return (f"<p>{_e(rules.label)} prior: {_e(rules.no_map_reason)}. There is no penalised-regression "
+                "equivalent; the posterior itself (below) is the answer.</p>")
+    prior, plug = rules.with_fixed_hyper(result.prior, result.draws)
+    if result.spec.likelihood.has_noise:
+        sigma = result.sigma_fixed if result.sigma_fixed is not None else float(np.median(result.draws("sigma")))
+        plug += "" if result.sigma_fixed is not None else f"sigma fixed at its posterior median {sigma:.4g}. "
+    else:
+        sigma = None
+    m = map_estimate(d.X, d.y, prior, sigma=sigma, standardize=d.standardize, family=result.spec.family)
+    columns = {"MAP": m.coef_}
+    compare = ""
+    if d.p <= SKLEARN_REFERENCE_MAX_P:
+        name, ref_model, mapping = _sklearn_reference(m, d.Z, d.y)
+        ref = d.coef_to_original(ref_model)
+        columns[name] = ref
+        compare = f"; max |MAP - {_e(name)}| = {np.max(np.abs(m.coef_ - ref)):.3g}"
+    else:
+        mapping = f"penalty {m.penalty_}, alpha = {m.alpha_:.6g} (scikit-learn's scaling)"
+    columns["posterior mean"] = result.coef_
+    df = pd.DataFrame(columns, index=list(d.feature_names))
+    # the features that matter: the MAP's non-zeros first, then by posterior mean
+    order = np.lexsort((-np.abs(result.coef_), m.coef_ == 0))[:TOP]
+    shown = f"<p>The {len(order)} features with the largest MAP coefficients of {d.p}.</p>" if d.p > TOP else ""
     cert = (f"<p>Certificate of the MAP (computed from the solution): duality gap {m.duality_gap_:.3g}, "
-            f"largest KKT violation {m.kkt_violation_:.3g} (relative to alpha), objective {m.objective_:.8g}; "
-            f"max |MAP - {_e(name)}| = {np.max(np.abs(m.coef_ - ref)):.3g}.</p>")
+            f"largest KKT violation {m.kkt_violation_:.3g} (relative to the penalty), objective "
+            f"{m.objective_:.8g}{compare}. {m.n_nonzero_} non-zero coefficients.</p>")
     note = ("<p class='note'>The MAP is sparse (exact zeros) but the posterior mean and median are not: "
-            "a Laplace prior does not put mass at zero.</p>" if isinstance(prior, Laplace) else "")
-    return f"<p>{_e(plug)}</p><p>{_e(mapping)}</p>{_table(df)}{cert}{note}"
+            "the prior does not put mass at zero.</p>" if m.penalty_ in ("l1", "enet") else "")
+    return f"<p>{_e(plug)}</p><p>{_e(mapping)}</p>{shown}{_table(df.iloc[order])}{cert}{note}"
 
 
 def _diagnostics_section(result) -> str:
@@ -186,10 +188,13 @@ def _ppc_section(result, rng) -> str:
     from matplotlib.figure import Figure
 
     d = result.design
-    beta, intercept, sigma = result.draws("beta"), result.draws("intercept"), result.draws("sigma")
+    family = result.spec.likelihood
+    beta, intercept = result.draws("beta"), result.draws("intercept")
     take = rng.choice(len(beta), size=min(200, len(beta)), replace=False)
-    mu = intercept[take, None] + beta[take] @ d.X.T
-    y_rep = mu + sigma[take, None] * rng.standard_normal(mu.shape)
+    eta = d.linear_predictor(beta[take], intercept[take])
+    if not family.has_noise:
+        return _calibration_section(d, family.predictive_mean(eta).mean(axis=0))
+    y_rep = family.predictive(rng, eta, result.draws("sigma")[take])
     lo, hi = np.quantile(y_rep, [0.025, 0.975], axis=0)
     coverage = float(np.mean((d.y >= lo) & (d.y <= hi)))
     fig = Figure(figsize=(6, 3.5))
@@ -205,6 +210,31 @@ def _ppc_section(result, rng) -> str:
             f"interval (about 95% expected).</p>{_png(fig)}")
 
 
+def _calibration_section(design, prob) -> str:
+    """Binary outcomes: a reliability diagram of the in-sample posterior predictive
+    probabilities (deciles) and the observed frequencies."""
+    from matplotlib.figure import Figure
+
+    y = design.y
+    edges = np.unique(np.quantile(prob, np.linspace(0, 1, 11)))
+    bins = np.clip(np.searchsorted(edges, prob, side="right") - 1, 0, max(len(edges) - 2, 0))
+    mean_p = np.array([prob[bins == b].mean() for b in np.unique(bins)])
+    freq = np.array([y[bins == b].mean() for b in np.unique(bins)])
+    fig = Figure(figsize=(4.5, 4))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8)
+    ax.plot(mean_p, freq, "o-", color="C0")
+    ax.set_xlabel("posterior predictive P(y = 1)")
+    ax.set_ylabel("observed frequency of y = 1")
+    brier = float(np.mean((prob - y) ** 2))
+    extreme = float(np.mean((prob < 0.01) | (prob > 0.99)))
+    warn = ("<p class='note'>More than half of the observations get probabilities below 0.01 or above 0.99: the "
+            "classes are (nearly) separated, so the likelihood alone would push coefficients to infinity and "
+            "the prior decides how large they are.</p>" if extreme > 0.5 else "")
+    return (f"<p>Calibration (reliability) of the posterior predictive probabilities on the training data, by "
+            f"decile: points on the diagonal are well calibrated. Brier score {brier:.3f}.</p>{warn}{_png(fig)}")
+
+
 def _verdict_section(result, diag, table) -> str:
     """Converged or not (and why), then what the posterior selects."""
     fails = diag.failures
@@ -216,6 +246,9 @@ def _verdict_section(result, diag, table) -> str:
                         + (f" (worst: {_e(c.worst)})" if c.worst else "") + f". {_e(c.advice)}</li>" for c in fails)
         head = (f"<p class='verdict bad'><b>Not converged</b>: {len(fails)} of {len(diag.checks)} checks failed; "
                 "do not trust the estimates below until they pass.</p><ul>" + items + "</ul>")
+    run = getattr(result, "run", None)
+    if run is not None:
+        head += f"<p>Sampling: {_e(run.describe())}.</p>"
     if table is None:
         return head
     sel = table["selected_bayes"].to_numpy(bool)
@@ -254,15 +287,13 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
     d = result.design
     rng = np.random.default_rng(random_seed)
     post = result.idata.posterior
-    title = title or f"bayes_sparse posterior report: {type(result.prior).__name__} prior"
+    title = title or f"bayes_sparse posterior report: {result.spec.rules.label} prior"
     parts = [f"<h1>{_e(title)}</h1>"]
     src = f"<li>data: {_e(source)}</li>" if source else ""
     parts.append(_section("data-model", "Data and model", (
         f"<ul>{src}<li>n = {d.n} observations, p = {d.p} features</li>"
-        f"<li>likelihood: y ~ N(intercept + X beta, sigma^2), flat prior on the intercept</li>"
-        f"<li>prior: {_e(_prior_text(result.prior))}</li><li>noise: {_e(_noise_text(result))}</li>"
-        f"<li>standardization: {'columns centred and divided by their sd (ddof=0); prior on standardized coefficients' if d.standardize else 'columns centred only'}; coefficients reported on the original scale</li>"
-        f"<li>sampler: {_e(result.sampler)}; {post.sizes['chain']} chains x {post.sizes['draw']} draws</li></ul>")))
+        + "".join(f"<li>{key}: {_e(text)}</li>" for key, text in result.spec.describe().items())
+        + f"<li>sampler: {_e(result.sampler)}; {post.sizes['chain']} chains x {post.sizes['draw']} draws</li></ul>")))
     diag = result.diagnostics or result.check(warn=False)
     if compare and table is None:
         table = compare_selection(result, random_state=random_seed)
@@ -297,7 +328,7 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
         body += _png(plots.plot_inclusion_manhattan(table).figure, "posterior inclusion probability of every feature")
         body += _png(plots.plot_coefficients(result, table, top=top).figure, "coefficients of the top features")
         body += _png(plots.plot_inclusion_vs_stability(table, top=top).figure, "inclusion against stability")
-        if isinstance(result.prior, Horseshoe):
+        if result.spec.rules.shrinkage_factors:
             body += _png(plots.plot_shrinkage(result, top=top).figure, "horseshoe shrinkage of the top features")
         parts.append(_section("selection", "Selection: posterior vs lasso", body))
     parts.insert(pos, _section("verdict", "Verdict", _verdict_section(result, diag, table if compare else None)))

@@ -190,7 +190,7 @@ def fit(
         if thin > 1:
             idata = _thin_idata(idata, thin)
         run = SamplingRun("fixed", draws, thin, tune + draws * thin, time.perf_counter() - start)
-    if spec.rules.selection_rule == "shrinkage":
+    if spec.rules.shrinkage_factors:
         from ._idata import add_shrinkage
 
         add_shrinkage(idata, design, spec)

@@ -59,7 +59,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._data import prepare_data
 from .map import solve_lasso
-from .priors import Horseshoe
 
 __all__ = [
     "inclusion_prob",
@@ -488,7 +487,9 @@ def default_rule(prior) -> str:
     ``"shrinkage"`` for the horseshoe, :data:`DEFAULT_RULE` (``"fdr"``) for the
     other priors; the reasons and the benchmark are in the module docstring.
     """
-    return "shrinkage" if isinstance(prior, Horseshoe) else DEFAULT_RULE
+    from .spec import rules_for
+
+    return rules_for(prior).selection_rule
 
 
 def compare_selection(
@@ -573,7 +574,7 @@ def compare_selection(
         other = prepare_data(X, y, standardize=design.standardize)
         if other.X.shape != design.X.shape or not (np.array_equal(other.X, design.X) and np.array_equal(other.y, design.y)):
             raise ValueError("X, y differ from the data the result was fit to")
-    horseshoe = isinstance(result.prior, Horseshoe)
+    horseshoe = result.spec.rules.shrinkage_factors
     rule = default_rule(result.prior) if rule is None else rule
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
@@ -656,8 +657,8 @@ def _mean_kappa(result):
     if "kappa" in post:
         return result.draws("kappa").mean(0)
     c2 = result.draws("c2") if "c2" in post else None
-    local = "local_scale" if "local_scale" in post else "lam"
-    col_var = result.design.Z.var(axis=0)
+    local = "local_scale"
+    col_var = result.design.Z.var(axis=0) / result.spec.likelihood.pseudo_variance
     tau, lam = result.draws("tau"), result.draws(local)
     total = np.zeros(lam.shape[1])
     for start in range(0, lam.shape[0], KAPPA_BLOCK):  # bounded temporaries at p = 20,000

@@ -109,8 +109,12 @@ class PriorRules:
         Human name for reports.
     prior_type : type
         The specification class in :mod:`bayes_sparse.priors`.
-    selection_rule : {"shrinkage", "interval"}
-        Default posterior decision rule of :func:`bayes_sparse.compare_selection`.
+    selection_rule : {"fdr", "shrinkage", "interval"}
+        Default posterior decision rule of :func:`bayes_sparse.compare_selection`
+        (:func:`bayes_sparse.selection.default_rule`).
+    shrinkage_factors : bool
+        Whether the prior defines shrinkage factors kappa_j (and m_eff), which
+        fits then carry in their posterior.
     no_map_reason : str or None
         Why the posterior has no finite mode (None when it has one).
     multimodal : bool
@@ -123,7 +127,8 @@ class PriorRules:
     name: str = ""
     label: str = ""
     prior_type: type = object
-    selection_rule: str = "interval"
+    selection_rule: str = "fdr"
+    shrinkage_factors: bool = False
     no_map_reason: str | None = None
     multimodal: bool = False
     map_needs_sigma: bool = True

@@ -211,3 +211,12 @@ def test_wide_header_longer_than_the_sniffing_sample(tmp_path, capsys):
     pd.DataFrame(rng.normal(size=(4, p + 1)).round(3), columns=names).to_csv(path, index=False)
     header, sep = _header(path, None)
     assert header == names and sep == ","
+
+
+def test_binary_target_is_refused_not_fitted_as_linear(tmp_path, capsys):
+    X, _, _ = bs.datasets.make_sparse_regression(30, 3, 1, random_state=0, as_frame=True)
+    path = tmp_path / "binary.csv"
+    X.assign(disease=np.r_[np.zeros(15), np.ones(15)]).to_csv(path, index=False)
+    code, _, err = _run(["fit", str(path), "--target", "disease", "--out", str(tmp_path / "o")] + FAST, capsys)
+    assert code == 2 and "has two values (0, 1): a binary outcome" in err and "family='bernoulli'" in err
+    assert not (tmp_path / "o").exists()

@@ -68,7 +68,7 @@ class ElasticNetRules(PriorRules):
     name = "elasticnet"
     label = "Elastic net (Bayesian elastic net, Li & Lin 2010)"
     prior_type = ElasticNet
-    selection_rule = "interval"
+    selection_rule = "fdr"
     map_needs_sigma = False  # Li & Lin's form: sigma cancels from the mode
 
     def density_text(self, prior) -> str:

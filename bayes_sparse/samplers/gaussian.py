@@ -25,7 +25,7 @@ class GaussianRules(PriorRules):
     name = "gaussian"
     label = "Gaussian (Bayesian ridge)"
     prior_type = Gaussian
-    selection_rule = "interval"
+    selection_rule = "fdr"
 
     def density_text(self, prior) -> str:
         dens = "beta_j | sigma ~ N(0, sigma^2 s^2)" if prior.conditional else "beta_j ~ N(0, s^2)"

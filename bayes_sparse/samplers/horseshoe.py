@@ -57,6 +57,7 @@ class HorseshoeRules(PriorRules):
     label = "Horseshoe"
     prior_type = Horseshoe
     selection_rule = "shrinkage"
+    shrinkage_factors = True
     multimodal = True
     no_map_reason = (
         "the horseshoe prior density is unbounded at beta_j = 0, so the posterior "

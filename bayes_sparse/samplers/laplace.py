@@ -27,7 +27,7 @@ class LaplaceRules(PriorRules):
     name = "laplace"
     label = "Laplace (Bayesian lasso)"
     prior_type = Laplace
-    selection_rule = "interval"
+    selection_rule = "fdr"
 
     def density_text(self, prior) -> str:
         if prior.conditional:
