@@ -7,6 +7,7 @@ specifications; :func:`build_model` turns them into PyMC models and
 
 from . import datasets, plots, selection, teach
 from .classifiers import BayesianLassoClassifier, BayesianRidgeClassifier, HorseshoeClassifier
+from .diagnostics import Diagnostics, DiagnosticWarning
 from .estimators import (
     BayesianElasticNetRegressor,
     BayesianLassoRegressor,
@@ -23,16 +24,15 @@ from .map import (
     map_estimate,
     ridge_alpha,
 )
-from .diagnostics import DiagnosticWarning, Diagnostics
 from .model import build_model
+from .network import NetworkFit, fit_network
+from .priors import ElasticNet, Gaussian, Horseshoe, Laplace, NoiseVariance
+from .ranking import lasso_ranking
 from .report import write_report
 from .result import PosteriorFit
 from .sampling import compare_priors, fit
 from .selection import compare_selection, selection_metrics
-from .priors import ElasticNet, Gaussian, Horseshoe, Laplace, NoiseVariance
 from .spec import ModelSpec
-from .ranking import lasso_ranking
-from .network import NetworkFit, fit_network
 
 __version__ = "0.1.0"
 

@@ -79,10 +79,7 @@ def check_X(X, *, name: str = "X"):
     if X is None:
         raise TypeError(f"{name} is None; expected a 2-D array or DataFrame")
     if _is_sparse(X):
-        raise TypeError(
-            f"{name} is a sparse matrix; bayes_sparse needs a dense array "
-            "(convert with X.toarray())"
-        )
+        raise TypeError(f"{name} is a sparse matrix; bayes_sparse needs a dense array (convert with X.toarray())")
     import pandas as pd
 
     if isinstance(X, pd.Series):
@@ -94,10 +91,7 @@ def check_X(X, *, name: str = "X"):
             raise ValueError(f"{name} has repeated column names: {dup}")
         for col, dtype in zip(names, X.dtypes):
             if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-                raise TypeError(
-                    f"{name} column '{col}' is not numeric (dtype {dtype}); "
-                    "encode it as numbers first"
-                )
+                raise TypeError(f"{name} column '{col}' is not numeric (dtype {dtype}); encode it as numbers first")
             if pd.api.types.is_complex_dtype(dtype):
                 raise ValueError(f"Complex data not supported: {name} column '{col}' is complex")
         arr = X.to_numpy(dtype=float, na_value=np.nan)
@@ -186,9 +180,7 @@ def check_y(y, n_samples: int | None = None):
             raise TypeError(f"y is not numeric (dtype {arr.dtype})") from None
     arr = arr.astype(float)
     if n_samples is not None and arr.shape[0] != n_samples:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {n_samples} != {arr.shape[0]}"
-        )
+        raise ValueError(f"X and y have inconsistent numbers of samples: {n_samples} != {arr.shape[0]}")
     if arr.shape[0] == 0:
         raise ValueError("y has 0 samples")
     _check_finite(arr, None, "y")

@@ -196,7 +196,7 @@ def joint_map_lasso(Z, yc, lam, *, sigma_init=None, rtol=SIGMA_RTOL, max_iter=50
     k = sigma_exponent(n, p)
     sigma = lasso_sigma_root(yc @ yc, 0.0, lam, k) if sigma_init is None else _check_rate("sigma_init", sigma_init)
     converged = False
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported as n_iter
         beta = solve_lasso(Z, yc, lam * sigma / n, gap_tol=gap_tol).beta
         r = yc - Z @ beta
         new = lasso_sigma_root(r @ r, np.abs(beta).sum(), lam, k)
@@ -331,7 +331,9 @@ def cv_ridge_alpha(Z, yc) -> float:
 
 
 # ----------------------------------------------------------------------------- elastic net
-def elastic_net_neg_log_posterior_sigma(rss_pen: float, sigma: float, lam1: float, lam2: float, n: int, p: int) -> float:
+def elastic_net_neg_log_posterior_sigma(
+    rss_pen: float, sigma: float, lam1: float, lam2: float, n: int, p: int
+) -> float:
     """``k log sigma + (RSS + lam1 ||b||_1 + lam2 ||b||**2) / (2 sigma**2) + p log erfcx(lam1 / (sigma sqrt(8 lam2)))``,
     ``k = n + p + 1``: minus the log of ``p(beta, sigma**2 | y)`` in sigma under the elastic net prior
     (its normaliser ``C(sigma**2) = sigma sqrt(2 pi / lam2) erfcx(...)``, see :class:`bayes_sparse.ElasticNet`)
@@ -359,7 +361,10 @@ def joint_sigma_elastic_net(Z, yc, beta, lam1: float, lam2: float) -> float:
     rss_pen = float(r @ r + lam1 * np.abs(beta).sum() + lam2 * (beta @ beta))
     k = sigma_exponent(n, p)
     s0 = math.sqrt(max(rss_pen, 1e-300) / k)
-    res = minimize_scalar(lambda t: elastic_net_neg_log_posterior_sigma(rss_pen, math.exp(t), lam1, lam2, n, p),
-                          bounds=(math.log(s0) - 5.0, math.log(s0) + 5.0), method="bounded",
-                          options={"xatol": 1e-10})
+    res = minimize_scalar(
+        lambda t: elastic_net_neg_log_posterior_sigma(rss_pen, math.exp(t), lam1, lam2, n, p),
+        bounds=(math.log(s0) - 5.0, math.log(s0) + 5.0),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     return float(math.exp(res.x))

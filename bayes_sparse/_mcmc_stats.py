@@ -23,7 +23,7 @@ _MIN_DRAWS = 4
 def _split_chains(x):
     """(chain, draw, m) -> (2 chain, draw // 2, m): first and last halves as separate chains."""
     half = x.shape[1] // 2
-    return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
+    return np.concatenate([x[:, :half], x[:, x.shape[1] - half :]], axis=0)
 
 
 def _average_ranks(x):
@@ -162,7 +162,9 @@ def rank_diagnostics(x, rhat=True, bulk=True, tail=True):
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
-            blocks = list(pool.map(lambda k: rank_diagnostics(x[:, :, k:k + step], rhat, bulk, tail), range(0, m, step)))
+            blocks = list(
+                pool.map(lambda k: rank_diagnostics(x[:, :, k : k + step], rhat, bulk, tail), range(0, m, step))
+            )
         return tuple(np.concatenate(parts) for parts in zip(*blocks))
     x = np.asarray(x, dtype=float)
     out = [np.full(m, np.nan) for _ in range(3)]

@@ -58,9 +58,11 @@ def competing_supports(beta, eps, feature_names, top: int = 5, max_features: int
     out = []
     for i in order:
         members = [feature_names[disputed[b]] for b in range(disputed.size) if values[i] >> b & 1]
-        out.append({
-            "features": tuple(members),
-            "frequency": float(counts[i] / codes.size),
-            "per_chain": tuple(float(np.mean(per_chain_codes[c] == values[i])) for c in range(chains)),
-        })
+        out.append(
+            {
+                "features": tuple(members),
+                "frequency": float(counts[i] / codes.size),
+                "per_chain": tuple(float(np.mean(per_chain_codes[c] == values[i])) for c in range(chains)),
+            }
+        )
     return out

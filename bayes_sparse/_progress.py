@@ -25,11 +25,22 @@ class ChainProgress:
             self.queue = self._manager.Queue()
         else:
             self.queue = queue_mod.Queue()
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self._progress = Progress(
-            TextColumn("Gibbs chain {task.fields[chain]}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
+            TextColumn("Gibbs chain {task.fields[chain]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
         )
         self._progress.start()
         self._tasks = [self._progress.add_task("", total=self.total, chain=c) for c in range(self.chains)]

@@ -73,8 +73,18 @@ class _BayesSparseClassifier(ClassifierMixin, BaseEstimator):
             self._draws = None
             return self
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        post = _fit(X_in, y01, prior, family="bernoulli", draws=self.draws, tune=self.tune, chains=self.chains,
-                    random_seed=seed, standardize=self.standardize, progressbar=self.progressbar)
+        post = _fit(
+            X_in,
+            y01,
+            prior,
+            family="bernoulli",
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            random_seed=seed,
+            standardize=self.standardize,
+            progressbar=self.progressbar,
+        )
         self.idata_, self.spec_, self.diagnostics_ = post.idata, post.spec, post.diagnostics
         beta, intercept = post.draws("beta"), post.draws("intercept")
         self._draws = (beta, intercept)
@@ -129,8 +139,18 @@ class BayesianLassoClassifier(_BayesSparseClassifier):
     progressbar : bool, default False
     """
 
-    def __init__(self, lam=1.0, *, method="map", draws=1000, tune=1000, chains=2, standardize=True,
-                 random_state=None, progressbar=False):
+    def __init__(
+        self,
+        lam=1.0,
+        *,
+        method="map",
+        draws=1000,
+        tune=1000,
+        chains=2,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.lam = lam
         self.method = method
         self.draws = draws
@@ -152,8 +172,18 @@ class BayesianRidgeClassifier(_BayesSparseClassifier):
     Parameters as :class:`BayesianLassoClassifier` with ``scale`` (default 1.0) for ``lam``.
     """
 
-    def __init__(self, scale=1.0, *, method="map", draws=1000, tune=1000, chains=2, standardize=True,
-                 random_state=None, progressbar=False):
+    def __init__(
+        self,
+        scale=1.0,
+        *,
+        method="map",
+        draws=1000,
+        tune=1000,
+        chains=2,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.scale = scale
         self.method = method
         self.draws = draws
@@ -179,8 +209,20 @@ class HorseshoeClassifier(_BayesSparseClassifier):
 
     _methods = ("mcmc",)
 
-    def __init__(self, expected_nonzero=None, *, slab_scale=2.0, slab_df=4.0, method="mcmc", draws=1000, tune=1000,
-                 chains=2, standardize=True, random_state=None, progressbar=False):
+    def __init__(
+        self,
+        expected_nonzero=None,
+        *,
+        slab_scale=2.0,
+        slab_df=4.0,
+        method="mcmc",
+        draws=1000,
+        tune=1000,
+        chains=2,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.expected_nonzero = expected_nonzero
         self.slab_scale = slab_scale
         self.slab_df = slab_df

@@ -67,7 +67,10 @@ def demo(out=None) -> int:
         w(f"{name:>8} " + " ".join(f"{_num(c[2][j])} {_num(c[3][j])}" for c in cols) + "\n")
     w("(0 marks an exact zero)\n")
     w("\ncertificate of each MAP (computed from the solution; gap bounds the sub-optimality):\n")
-    w(f"{'lam':>10} {'alpha':>10} {'nonzero':>8} {'objective':>14} {'duality gap':>12} {'KKT viol.':>10} {'max|MAP-Lasso|':>15}\n")
+    w(
+        f"{'lam':>10} {'alpha':>10} {'nonzero':>8} {'objective':>14} {'duality gap':>12} {'KKT viol.':>10} "
+        f"{'max|MAP-Lasso|':>15}\n"
+    )
     for lam, alpha, m, diff in certs:
         w(
             f"{lam:10.4g} {alpha:10.4g} {m.n_nonzero_:8d} {m.objective_:14.6f} "
@@ -128,7 +131,7 @@ def _parse_sep(value):
     """``--sep``: one character; ``tab`` or ``\\t`` for a tab."""
     if value in ("tab", "\\t", "\t"):
         return "\t"
-    if len(value) != 1 or value in "\r\n\"":
+    if len(value) != 1 or value in '\r\n"':
         raise argparse.ArgumentTypeError(f"must be one character (or 'tab'), got {value!r}")
     return value
 
@@ -213,21 +216,39 @@ def read_csv_data(path, target, sep=None):
 
 #: Prior hyper-parameters on the command line: option -> (attribute, help).
 HYPER_OPTIONS = {
-    "lam": ("--lam", "Laplace rate lam > 0: p(b_j|sigma) = lam/(2 sigma) exp(-lam |b_j|/sigma) "
-                     "(default: a Gamma hyperprior on lam^2)"),
-    "scale": ("--scale", "prior scale > 0: Laplace scale 1/lam, or the Gaussian sd in units of sigma, "
-                         "b_j|sigma ~ N(0, sigma^2 scale^2) (default: a hyperprior)"),
-    "expected_nonzero": ("--expected-nonzero", "horseshoe: prior guess p0 of the number of non-zero "
-                                               "coefficients; sets tau0 = p0/(p-p0)/sqrt(n) (default: tau0 = 1)"),
-    "slab_scale": ("--slab-scale", "regularized horseshoe slab scale > 0, or 'none' for the plain "
-                                   "horseshoe (default 2)"),
-    "lam1": ("--lam1", "elastic net l1 weight > 0: p(b|sigma^2) ∝ exp{-(lam1 ||b||_1 + lam2 ||b||^2)/(2 sigma^2)} "
-                       "(default: lam1 ~ Gamma(1, rate 0.1))"),
+    "lam": (
+        "--lam",
+        "Laplace rate lam > 0: p(b_j|sigma) = lam/(2 sigma) exp(-lam |b_j|/sigma) "
+        "(default: a Gamma hyperprior on lam^2)",
+    ),
+    "scale": (
+        "--scale",
+        "prior scale > 0: Laplace scale 1/lam, or the Gaussian sd in units of sigma, "
+        "b_j|sigma ~ N(0, sigma^2 scale^2) (default: a hyperprior)",
+    ),
+    "expected_nonzero": (
+        "--expected-nonzero",
+        "horseshoe: prior guess p0 of the number of non-zero "
+        "coefficients; sets tau0 = p0/(p-p0)/sqrt(n) (default: tau0 = 1)",
+    ),
+    "slab_scale": (
+        "--slab-scale",
+        "regularized horseshoe slab scale > 0, or 'none' for the plain horseshoe (default 2)",
+    ),
+    "lam1": (
+        "--lam1",
+        "elastic net l1 weight > 0: p(b|sigma^2) ∝ exp{-(lam1 ||b||_1 + lam2 ||b||^2)/(2 sigma^2)} "
+        "(default: lam1 ~ Gamma(1, rate 0.1))",
+    ),
     "lam2": ("--lam2", "elastic net l2 weight > 0 (default: lam2 ~ Gamma(1, rate 1))"),
 }
 #: Which hyper-parameters each prior takes.
-PRIOR_HYPERS = {"laplace": ("lam", "scale"), "gaussian": ("scale",), "horseshoe": ("expected_nonzero", "slab_scale"),
-                "elasticnet": ("lam1", "lam2")}
+PRIOR_HYPERS = {
+    "laplace": ("lam", "scale"),
+    "gaussian": ("scale",),
+    "horseshoe": ("expected_nonzero", "slab_scale"),
+    "elasticnet": ("lam1", "lam2"),
+}
 
 
 def _slab_scale(value):
@@ -340,9 +361,20 @@ def fit_command(args) -> int:
         raise CliError(f"output folder {out} exists; use --force to replace it")
     try:
         auto = args.draws == "auto"
-        result = fit(X, y, prior, sampler=args.sampler, draws=args.draws, tune=args.tune,
-                     chains=args.chains, thin=args.thin, random_seed=args.seed, progressbar=not args.quiet,
-                     max_time=args.max_time if auto else None, memory_gib=args.memory if auto else None)
+        result = fit(
+            X,
+            y,
+            prior,
+            sampler=args.sampler,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            thin=args.thin,
+            random_seed=args.seed,
+            progressbar=not args.quiet,
+            max_time=args.max_time if auto else None,
+            memory_gib=args.memory if auto else None,
+        )
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
     write_outputs(result, out, force=args.force, source=Path(args.data).name)
@@ -365,8 +397,17 @@ def demo_command(args) -> int:
     results = {}
     print("\nSampling the posterior under each prior (Gibbs samplers):")
     for name in ("laplace", "gaussian", "horseshoe"):
-        results[name] = fit(X, y, _prior_from_name(name), sampler="gibbs", draws=args.draws, tune=500, chains=2,
-                            random_seed=args.seed, progressbar=not args.quiet)
+        results[name] = fit(
+            X,
+            y,
+            _prior_from_name(name),
+            sampler="gibbs",
+            draws=args.draws,
+            tune=500,
+            chains=2,
+            random_seed=args.seed,
+            progressbar=not args.quiet,
+        )
     table = compare_priors(results)
     print("\nPSIS-LOO comparison of the three priors:")
     print(table[["rank", "elpd_loo", "p_loo", "elpd_diff", "weight"]].to_string())
@@ -395,8 +436,9 @@ def read_regulators(path, genes):
         raise CliError(f"{path.name} lists no regulators")
     missing = [n for n in names if n not in set(genes)]
     if missing:
-        raise CliError(f"{len(missing)} regulators in {path.name} are not columns of the data: "
-                       f"{', '.join(missing[:10])}")
+        raise CliError(
+            f"{len(missing)} regulators in {path.name} are not columns of the data: {', '.join(missing[:10])}"
+        )
     return names
 
 
@@ -420,13 +462,24 @@ def network_command(args) -> int:
         raise CliError(f"cannot read {data} as CSV (delimiter {sep!r}): {' '.join(str(err).split())}") from None
     bad = [str(c) for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
-        raise CliError(f"non-numeric columns (genes must be numeric; a sample-id column goes to --index-col): "
-                       f"{', '.join(bad[:10])}")
+        raise CliError(
+            f"non-numeric columns (genes must be numeric; a sample-id column goes to --index-col): "
+            f"{', '.join(bad[:10])}"
+        )
     regulators = read_regulators(args.regulators, [str(c) for c in df.columns]) if args.regulators else None
     prior = _prior_from_name(args.prior) if args.method == "mcmc" else None
     try:
-        net = fit_network(df, prior, method=args.method, rule=args.rule, regulators=regulators,
-                          draws=args.draws, random_seed=args.seed, n_jobs=args.n_jobs, progressbar=not args.quiet)
+        net = fit_network(
+            df,
+            prior,
+            method=args.method,
+            rule=args.rule,
+            regulators=regulators,
+            draws=args.draws,
+            random_seed=args.seed,
+            n_jobs=args.n_jobs,
+            progressbar=not args.quiet,
+        )
     except (TypeError, ValueError) as err:
         raise CliError(str(err).replace(" (first at row", " (first at data row")) from None
 
@@ -440,8 +493,10 @@ def network_command(args) -> int:
         (tmp / "network.png").write_bytes(_png_bytes(net.plot()))
 
     _build_atomically(out, build)
-    print(f"{net.n_edges} edges among {len(net.genes)} genes; wrote {out}/edges.csv, adjacency.csv, "
-          "diagnostics.csv, report.html, network.png")
+    print(
+        f"{net.n_edges} edges among {len(net.genes)} genes; wrote {out}/edges.csv, adjacency.csv, "
+        "diagnostics.csv, report.html, network.png"
+    )
     return 0
 
 
@@ -451,8 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayes-sparse", description="Bayesian sparse regression with honest uncertainty."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
-                        help="print the version and exit")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version and exit"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="MAP = penalised optimum, then all three priors on the built-in diabetes data")
     d.add_argument("--out", help="output folder (default: a new bayes-sparse-demo-<time> folder)")
@@ -463,23 +519,49 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fit", help="fit a CSV file and write a report, the posterior and tables")
     f.add_argument("data", help="CSV file with a header row (delimiter sniffed: , ; tab or |)")
     f.add_argument("--target", required=True, help="name of the response column")
-    f.add_argument("--sep", type=_parse_sep, default=None,
-                   help="field delimiter, one character or 'tab' (default: sniffed from the file)")
-    f.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe",
-                   help="prior on the standardized coefficients (default horseshoe)")
+    f.add_argument(
+        "--sep",
+        type=_parse_sep,
+        default=None,
+        help="field delimiter, one character or 'tab' (default: sniffed from the file)",
+    )
+    f.add_argument(
+        "--prior",
+        choices=sorted(PRIORS),
+        default="horseshoe",
+        help="prior on the standardized coefficients (default horseshoe)",
+    )
     hyper = f.add_argument_group("prior hyper-parameters (each only for the priors that have it)")
     for attr, (flag, text) in HYPER_OPTIONS.items():
-        hyper.add_argument(flag, dest=attr, type=_slab_scale if attr == "slab_scale" else float,
-                           default=None, help=text)
-    f.add_argument("--sampler", choices=["auto", "nuts", "gibbs"], default="auto",
-                   help="Gibbs (fast, exact conditionals), NUTS (PyMC) or auto: Gibbs when available")
-    f.add_argument("--draws", type=_parse_draws, default="auto",
-                   help="posterior draws per chain after warm-up, or 'auto' (default): sample until R-hat <= 1.01 "
-                        "and bulk/tail ESS >= 400, or until --max-time")
-    f.add_argument("--max-time", type=float, default=600.0, dest="max_time",
-                   help="with --draws auto: stop sampling after this many seconds even if a check fails (default 600)")
-    f.add_argument("--memory", type=float, default=2.0,
-                   help="with --draws auto: GiB for the stored draws; beyond it the draws are thinned (default 2)")
+        hyper.add_argument(
+            flag, dest=attr, type=_slab_scale if attr == "slab_scale" else float, default=None, help=text
+        )
+    f.add_argument(
+        "--sampler",
+        choices=["auto", "nuts", "gibbs"],
+        default="auto",
+        help="Gibbs (fast, exact conditionals), NUTS (PyMC) or auto: Gibbs when available",
+    )
+    f.add_argument(
+        "--draws",
+        type=_parse_draws,
+        default="auto",
+        help="posterior draws per chain after warm-up, or 'auto' (default): sample until R-hat <= 1.01 "
+        "and bulk/tail ESS >= 400, or until --max-time",
+    )
+    f.add_argument(
+        "--max-time",
+        type=float,
+        default=600.0,
+        dest="max_time",
+        help="with --draws auto: stop sampling after this many seconds even if a check fails (default 600)",
+    )
+    f.add_argument(
+        "--memory",
+        type=float,
+        default=2.0,
+        help="with --draws auto: GiB for the stored draws; beyond it the draws are thinned (default 2)",
+    )
     f.add_argument("--tune", type=int, default=1000, help="warm-up iterations per chain, discarded (default 1000)")
     f.add_argument("--chains", type=int, default=4, help="independent chains, for R-hat (default 4)")
     f.add_argument("--thin", type=int, default=1, help="keep every k-th draw (large p: saves memory)")
@@ -491,10 +573,18 @@ def build_parser() -> argparse.ArgumentParser:
     nw.add_argument("data", help="CSV, one row per sample and one column per gene (delimiter sniffed)")
     nw.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
     nw.add_argument("--regulators", help="text file of candidate regulators, one gene name per line")
-    nw.add_argument("--method", choices=["mcmc", "map"], default="mcmc",
-                    help="posterior per gene (Gibbs; default) or the certified lasso per gene (LassoCV)")
-    nw.add_argument("--rule", choices=["and", "or"], default="and",
-                    help="an edge needs both directions (and; default) or either (or)")
+    nw.add_argument(
+        "--method",
+        choices=["mcmc", "map"],
+        default="mcmc",
+        help="posterior per gene (Gibbs; default) or the certified lasso per gene (LassoCV)",
+    )
+    nw.add_argument(
+        "--rule",
+        choices=["and", "or"],
+        default="and",
+        help="an edge needs both directions (and; default) or either (or)",
+    )
     nw.add_argument("--prior", choices=sorted(PRIORS), default="horseshoe", help="mcmc prior (default horseshoe)")
     nw.add_argument("--draws", type=int, default=1000, help="mcmc draws per chain and gene (default 1000)")
     nw.add_argument("--n-jobs", type=int, default=-1, dest="n_jobs", help="parallel workers (default -1: all cores)")

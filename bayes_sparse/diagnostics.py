@@ -22,8 +22,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "DiagnosticWarning", "Diagnostics", "compute_diagnostics", "summarize", "summary_arrays", "hdi",
-    "RHAT_MAX", "ESS_MIN", "BFMI_MIN",
+    "DiagnosticWarning",
+    "Diagnostics",
+    "compute_diagnostics",
+    "summarize",
+    "summary_arrays",
+    "hdi",
+    "RHAT_MAX",
+    "ESS_MIN",
+    "BFMI_MIN",
 ]
 
 RHAT_MAX = 1.01
@@ -84,7 +91,9 @@ class Diagnostics:
 
         return pd.DataFrame(
             [
-                dict(check=c.name, value=c.value, threshold=c.threshold, passed=c.passed, worst=c.worst, advice=c.advice)
+                dict(
+                    check=c.name, value=c.value, threshold=c.threshold, passed=c.passed, worst=c.worst, advice=c.advice
+                )
                 for c in self.checks
             ]
         ).set_index("check")
@@ -152,7 +161,11 @@ def compute_diagnostics(idata, var_names) -> Diagnostics:
         name, val = _worst(rhat, "max")
         checks.append(
             Check(
-                "r_hat", val, f"<= {RHAT_MAX}", bool(val <= RHAT_MAX), name,
+                "r_hat",
+                val,
+                f"<= {RHAT_MAX}",
+                bool(val <= RHAT_MAX),
+                name,
                 "Chains disagree: run longer (more tune/draws) or reparametrize; do not trust the estimates yet.",
             )
         )
@@ -160,7 +173,11 @@ def compute_diagnostics(idata, var_names) -> Diagnostics:
         name, val = _worst(ess, "min")
         checks.append(
             Check(
-                f"ess_{method}", val, f">= {ESS_MIN}", bool(val >= ESS_MIN), name,
+                f"ess_{method}",
+                val,
+                f">= {ESS_MIN}",
+                bool(val >= ESS_MIN),
+                name,
                 "Too few effective draws for reliable "
                 + ("means" if method == "bulk" else "intervals")
                 + ": increase draws (or chains).",
@@ -172,7 +189,11 @@ def compute_diagnostics(idata, var_names) -> Diagnostics:
         total = int(stats["diverging"].size)
         checks.append(
             Check(
-                "divergences", float(n_div), "== 0", n_div == 0, f"{n_div} of {total} transitions",
+                "divergences",
+                float(n_div),
+                "== 0",
+                n_div == 0,
+                f"{n_div} of {total} transitions",
                 "The sampler missed regions of high curvature, so the posterior may be biased: "
                 "raise target_accept (e.g. 0.99), use a non-centred/regularized prior, or sampler='gibbs'.",
             )
@@ -182,7 +203,11 @@ def compute_diagnostics(idata, var_names) -> Diagnostics:
         low = int(np.argmin(bfmi))
         checks.append(
             Check(
-                "e_bfmi", float(bfmi[low]), f">= {BFMI_MIN}", bool(bfmi[low] >= BFMI_MIN), f"chain {low}",
+                "e_bfmi",
+                float(bfmi[low]),
+                f">= {BFMI_MIN}",
+                bool(bfmi[low] >= BFMI_MIN),
+                f"chain {low}",
                 "Energy transitions are poor (heavy tails or a funnel): reparametrize or run longer tuning.",
             )
         )
@@ -275,11 +300,18 @@ def summary_arrays(x, hdi_prob: float = 0.95) -> dict:
             sq = dev2[:, ok]
             ess_sq = _ess(_split_chains(sq.reshape(c, d, -1)))
             evar = sq.mean(axis=0)
-            varvar = ((sq ** 2).mean(axis=0) - evar ** 2) / ess_sq
+            varvar = ((sq**2).mean(axis=0) - evar**2) / ess_sq
             mcse_sd[ok] = np.sqrt(varvar / evar / 4)
     return {
-        "mean": mean, "sd": np.sqrt(var), "hdi_low": iv[:, 0], "hdi_high": iv[:, 1],
-        "mcse_mean": mcse_mean, "mcse_sd": mcse_sd, "ess_bulk": ess_b, "ess_tail": ess_t, "r_hat": r_hat,
+        "mean": mean,
+        "sd": np.sqrt(var),
+        "hdi_low": iv[:, 0],
+        "hdi_high": iv[:, 1],
+        "mcse_mean": mcse_mean,
+        "mcse_sd": mcse_sd,
+        "ess_bulk": ess_b,
+        "ess_tail": ess_t,
+        "r_hat": r_hat,
     }
 
 

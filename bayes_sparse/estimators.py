@@ -95,8 +95,17 @@ class _BayesSparseRegressor(RegressorMixin, BaseEstimator):
             return self
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         post = _fit(
-            X_in, ya, prior, sampler=self.sampler, draws=self.draws, tune=self.tune, chains=self.chains,
-            random_seed=seed, sigma=self.sigma, standardize=self.standardize, progressbar=self.progressbar,
+            X_in,
+            ya,
+            prior,
+            sampler=self.sampler,
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            random_seed=seed,
+            sigma=self.sigma,
+            standardize=self.standardize,
+            progressbar=self.progressbar,
         )
         self.idata_ = post.idata
         self.spec_ = post.spec
@@ -197,8 +206,21 @@ class BayesianLassoRegressor(_BayesSparseRegressor):
     n_features_in_, feature_names_in_
     """
 
-    def __init__(self, lam=None, *, conditional=True, method="mcmc", sampler="auto", draws=1000, tune=1000,
-                 chains=4, sigma=None, standardize=True, random_state=None, progressbar=False):
+    def __init__(
+        self,
+        lam=None,
+        *,
+        conditional=True,
+        method="mcmc",
+        sampler="auto",
+        draws=1000,
+        tune=1000,
+        chains=4,
+        sigma=None,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.lam = lam
         self.conditional = conditional
         self.method = method
@@ -253,8 +275,21 @@ class BayesianRidgeRegressor(_BayesSparseRegressor):
     ``Ridge`` alpha.
     """
 
-    def __init__(self, scale=None, *, conditional=True, method="mcmc", sampler="auto", draws=1000, tune=1000,
-                 chains=4, sigma=None, standardize=True, random_state=None, progressbar=False):
+    def __init__(
+        self,
+        scale=None,
+        *,
+        conditional=True,
+        method="mcmc",
+        sampler="auto",
+        draws=1000,
+        tune=1000,
+        chains=4,
+        sigma=None,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.scale = scale
         self.conditional = conditional
         self.method = method
@@ -299,8 +334,22 @@ class HorseshoeRegressor(_BayesSparseRegressor):
 
     _methods = ("mcmc",)
 
-    def __init__(self, expected_nonzero=None, *, slab_scale=2.0, slab_df=4.0, method="mcmc", sampler="auto",
-                 draws=1000, tune=1000, chains=4, sigma=None, standardize=True, random_state=None, progressbar=False):
+    def __init__(
+        self,
+        expected_nonzero=None,
+        *,
+        slab_scale=2.0,
+        slab_df=4.0,
+        method="mcmc",
+        sampler="auto",
+        draws=1000,
+        tune=1000,
+        chains=4,
+        sigma=None,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.expected_nonzero = expected_nonzero
         self.slab_scale = slab_scale
         self.slab_df = slab_df
@@ -373,8 +422,21 @@ class BayesianElasticNetRegressor(_BayesSparseRegressor):
     n_features_in_, feature_names_in_
     """
 
-    def __init__(self, lam1=None, lam2=None, *, method="mcmc", sampler="auto", draws=1000, tune=1000, chains=4,
-                 sigma=None, standardize=True, random_state=None, progressbar=False):
+    def __init__(
+        self,
+        lam1=None,
+        lam2=None,
+        *,
+        method="mcmc",
+        sampler="auto",
+        draws=1000,
+        tune=1000,
+        chains=4,
+        sigma=None,
+        standardize=True,
+        random_state=None,
+        progressbar=False,
+    ):
         self.lam1 = lam1
         self.lam2 = lam2
         self.method = method

@@ -92,9 +92,7 @@ class BernoulliFamily:
                 "encode the two classes as 0 and 1"
             )
         if values.size < 2:
-            raise ValueError(
-                f"y has only one class (every value is {values[0]:g}); a binary model needs both 0 and 1"
-            )
+            raise ValueError(f"y has only one class (every value is {values[0]:g}); a binary model needs both 0 and 1")
 
     # -- PyMC
     def observe(self, pm, mu, sigma_t, y):

@@ -54,9 +54,7 @@ DEFAULT_GAP_TOL = 1e-10
 # ----------------------------------------------------------------------------- mapping
 def _check_sigma(sigma):
     if sigma is None:
-        raise ValueError(
-            "the MAP / penalty equivalence holds at a fixed noise sd: give sigma (a positive number)"
-        )
+        raise ValueError("the MAP / penalty equivalence holds at a fixed noise sd: give sigma (a positive number)")
     if isinstance(sigma, bool) or not np.isscalar(sigma) or not np.isfinite(sigma) or sigma <= 0:
         raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
     return float(sigma)
@@ -193,8 +191,17 @@ def _cd_subproblem(Zw, yc, alpha, beta_init, gram, tol, *, l2=0.0):
         from sklearn.linear_model._cd_fast import enet_coordinate_descent_gram
 
         w, *_ = enet_coordinate_descent_gram(
-            w, alpha * n, l2 * n, np.ascontiguousarray(gram), Zw.T @ yc, yc,
-            100_000, tol, np.random.RandomState(0), False, False,
+            w,
+            alpha * n,
+            l2 * n,
+            np.ascontiguousarray(gram),
+            Zw.T @ yc,
+            yc,
+            100_000,
+            tol,
+            np.random.RandomState(0),
+            False,
+            False,
         )
         return np.asarray(w, dtype=float)
     except (ImportError, TypeError, ValueError):  # pragma: no cover - private API moved
@@ -203,8 +210,15 @@ def _cd_subproblem(Zw, yc, alpha, beta_init, gram, tol, *, l2=0.0):
     from sklearn.linear_model import ElasticNet as _SkElasticNet
 
     total = alpha + l2
-    model = _SkElasticNet(alpha=total, l1_ratio=alpha / total, fit_intercept=False, precompute=gram, tol=tol,
-                          max_iter=100_000, warm_start=True)
+    model = _SkElasticNet(
+        alpha=total,
+        l1_ratio=alpha / total,
+        fit_intercept=False,
+        precompute=gram,
+        tol=tol,
+        max_iter=100_000,
+        warm_start=True,
+    )
     model.coef_ = w
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -622,8 +636,9 @@ class MapResult:
         return int(np.count_nonzero(self.coef_))
 
 
-def map_estimate(X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: float | None = None,
-                 family: str = "gaussian") -> MapResult:
+def map_estimate(
+    X, y, prior, sigma=None, *, standardize: bool = True, gap_tol: float | None = None, family: str = "gaussian"
+) -> MapResult:
     """Posterior mode at fixed sigma: the lasso (Laplace prior), ridge (Gaussian) or elastic net.
 
     With a flat prior on the intercept and sigma fixed, the MAP under

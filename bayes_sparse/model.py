@@ -93,7 +93,9 @@ def _build(design: Design, spec: ModelSpec):
         else:
             sigma_t = pm.Deterministic("sigma", pt.as_tensor_variable(np.float64(noise.fixed)))
         beta_z = spec.rules.pymc_coefficients(spec.prior, coef_name, sigma_t, n, p, family=spec.family)
-        beta = pm.Deterministic("beta", design.coef_to_original(beta_z), dims="feature") if design.standardize else beta_z
+        beta = (
+            pm.Deterministic("beta", design.coef_to_original(beta_z), dims="feature") if design.standardize else beta_z
+        )
         intercept_c = pm.Flat("intercept_c")
         pm.Deterministic("intercept", design.y_mean + intercept_c - pt.dot(design.x_mean, beta))
         mu = design.y_mean + intercept_c + pt.dot(design.Z, beta_z)

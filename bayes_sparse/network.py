@@ -105,8 +105,9 @@ MAX_PIXELS = 4000
 
 
 # ----------------------------------------------------------------------------- simulation
-def simulate_ggm(n_genes: int, n_samples: int, *, degree: float = 2.0, strength=(0.4, 0.8), margin: float = 0.2,
-                 random_state=None):
+def simulate_ggm(
+    n_genes: int, n_samples: int, *, degree: float = 2.0, strength=(0.4, 0.8), margin: float = 0.2, random_state=None
+):
     """Samples of a Gaussian graphical model with a known sparse precision matrix.
 
     ``n_genes * degree / 2`` edges are drawn uniformly among all pairs; each
@@ -163,14 +164,16 @@ def _check_genes(X):
     if const.any():
         bad = [names[j] for j in np.flatnonzero(const)]
         raise ValueError(
-            f"gene '{bad[0]}' is constant across samples" + (f" (also constant: {bad[1:6]})" if len(bad) > 1 else "")
+            f"gene '{bad[0]}' is constant across samples"
+            + (f" (also constant: {bad[1:6]})" if len(bad) > 1 else "")
             + "; it has no neighbourhood to estimate: drop it"
         )
     groups = _duplicate_groups(arr)
     if groups:
         shown = ", ".join("(" + ", ".join(repr(names[j]) for j in g) + ")" for g in groups[:3])
-        warnings.warn(f"X has identical genes {shown}; their edges are not separately identified",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"X has identical genes {shown}; their edges are not separately identified", UserWarning, stacklevel=3
+        )
     return arr, names, mean, sd
 
 
@@ -353,11 +356,17 @@ class NetworkFit:
     def diagnostics_summary(self) -> dict:
         """Worst values over targets (the one-line health of the whole network)."""
         d = self.diagnostics
-        out = {"targets": len(d), "targets_failing_fit_checks": int((~d["passed"].astype(bool)).sum()),
-               "seconds_per_target": float(d["seconds"].mean())}
+        out = {
+            "targets": len(d),
+            "targets_failing_fit_checks": int((~d["passed"].astype(bool)).sum()),
+            "seconds_per_target": float(d["seconds"].mean()),
+        }
         if self.method == "mcmc":
-            out.update(r_hat_max=float(d["r_hat"].max()), ess_bulk_min=float(d["ess_bulk"].min()),
-                       ess_tail_min=float(d["ess_tail"].min()))
+            out.update(
+                r_hat_max=float(d["r_hat"].max()),
+                ess_bulk_min=float(d["ess_bulk"].min()),
+                ess_tail_min=float(d["ess_tail"].min()),
+            )
         else:
             out.update(duality_gap_max=float(d["duality_gap"].max()))
         return out
@@ -386,8 +395,10 @@ class NetworkFit:
         return write_network_report(self, path, **kwargs)
 
     def __repr__(self):
-        return (f"NetworkFit(method={self.method!r}, rule={self.rule!r}, genes={len(self.adjacency)}, "
-                f"n_samples={self.n_samples}, edges={self.n_edges}, seconds={self.seconds:.1f})")
+        return (
+            f"NetworkFit(method={self.method!r}, rule={self.rule!r}, genes={len(self.adjacency)}, "
+            f"n_samples={self.n_samples}, edges={self.n_edges}, seconds={self.seconds:.1f})"
+        )
 
 
 # ----------------------------------------------------------------------------- the fit
@@ -517,8 +528,7 @@ def fit_network(
     Z = np.ascontiguousarray((arr - mean) / sd)
     if random_seed is None:
         random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    settings = {"draws": draws, "tune": tune, "chains": chains, "max_time": max_time, "eps": float(eps),
-                "alpha": alpha}
+    settings = {"draws": draws, "tune": tune, "chains": chains, "max_time": max_time, "eps": float(eps), "alpha": alpha}
     jobs = []
     for j in wanted:
         sources = regs[regs != j]
@@ -535,15 +545,26 @@ def fit_network(
     parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
     backend = type(parallel._backend).__name__ if hasattr(parallel, "_backend") else "?"
     tasks = (
-        joblib.delayed(_fit_target)(Z, j, sources, method, prior, _target_seed(random_seed, j), settings,
-                                    int(blas_threads), keep_fits, names if keep_fits else None)
+        joblib.delayed(_fit_target)(
+            Z,
+            j,
+            sources,
+            method,
+            prior,
+            _target_seed(random_seed, j),
+            settings,
+            int(blas_threads),
+            keep_fits,
+            names if keep_fits else None,
+        )
         for j, sources in jobs
     )
     results = _collect(parallel(tasks), len(jobs), progressbar)
     seconds = time.perf_counter() - start
     settings.update(random_seed=random_seed, n_jobs=n_jobs, backend=backend, blas_threads=int(blas_threads))
-    return _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, prior, settings, seconds,
-                     keep_fits, pd)
+    return _assemble(
+        results, jobs, names, regs, n, method, rule, threshold, fdr_q, prior, settings, seconds, keep_fits, pd
+    )
 
 
 def _check_sampling_options(draws, tune, chains, max_time):
@@ -553,8 +574,9 @@ def _check_sampling_options(draws, tune, chains, max_time):
         _check_count("draws", draws, 1)
         if max_time is not None:
             raise ValueError("max_time applies to draws='auto' only")
-    elif max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float))
-                                   or not max_time > 0):
+    elif max_time is not None and (
+        isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or not max_time > 0
+    ):
         raise ValueError(f"max_time must be a positive number, got {max_time!r}")
     _check_count("tune", tune, 0)
     _check_count("chains", chains, 1)
@@ -573,8 +595,9 @@ def _collect(generator, total, progressbar):
     )
 
     out = []
-    with Progress(TextColumn("network targets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn()) as bar:
+    with Progress(
+        TextColumn("network targets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()
+    ) as bar:
         task = bar.add_task("", total=total)
         for res in generator:
             out.append(res)
@@ -582,8 +605,7 @@ def _collect(generator, total, progressbar):
     return out
 
 
-def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, prior, settings, seconds,
-              keep_fits, pd):
+def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, prior, settings, seconds, keep_fits, pd):
     from .diagnostics import DiagnosticWarning
 
     p = len(names)
@@ -596,8 +618,11 @@ def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, pri
         coef[sources, j] = res["mean"]
         prob[sources, j] = res["prob"]
         row = {"target": names[j], "n_sources": int(sources.size), "seconds": res["seconds"]}
-        keys = (("r_hat", "ess_bulk", "ess_tail", "draws", "passed", "worst") if method == "mcmc"
-                else ("alpha", "duality_gap", "kkt_violation", "passed"))
+        keys = (
+            ("r_hat", "ess_bulk", "ess_tail", "draws", "passed", "worst")
+            if method == "mcmc"
+            else ("alpha", "duality_gap", "kkt_violation", "passed")
+        )
         row.update({k: res[k] for k in keys})
         rows.append(row)
         if keep_fits:
@@ -633,14 +658,24 @@ def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, pri
             expected_fdp = float(np.mean(1 - sym_prob[selected])) if selected.any() else 0.0
     src, tgt = iu[0][any_fit], iu[1][any_fit]
     gene = np.asarray(names, dtype=object)
-    edges = pd.DataFrame({
-        "source": gene[src], "target": gene[tgt],
-        "inclusion_prob": sym_prob, "weight": weight[any_fit], "selected": selected,
-        "inclusion_prob_st": prob[src, tgt], "inclusion_prob_ts": prob[tgt, src],
-        "weight_st": coef[src, tgt], "weight_ts": coef[tgt, src],
-    })
-    order = (np.lexsort((-np.abs(edges["weight"].to_numpy()), -edges["inclusion_prob"].to_numpy()))
-             if method == "mcmc" else np.argsort(-np.abs(edges["weight"].to_numpy()), kind="stable"))
+    edges = pd.DataFrame(
+        {
+            "source": gene[src],
+            "target": gene[tgt],
+            "inclusion_prob": sym_prob,
+            "weight": weight[any_fit],
+            "selected": selected,
+            "inclusion_prob_st": prob[src, tgt],
+            "inclusion_prob_ts": prob[tgt, src],
+            "weight_st": coef[src, tgt],
+            "weight_ts": coef[tgt, src],
+        }
+    )
+    order = (
+        np.lexsort((-np.abs(edges["weight"].to_numpy()), -edges["inclusion_prob"].to_numpy()))
+        if method == "mcmc"
+        else np.argsort(-np.abs(edges["weight"].to_numpy()), kind="stable")
+    )
     edges = edges.iloc[order].reset_index(drop=True)
     adj = np.zeros((p, p), dtype=bool)
     adj[src[selected], tgt[selected]] = True
@@ -652,8 +687,17 @@ def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, pri
         adjacency=pd.DataFrame(adj, index=list(names), columns=list(names)),
         coef=pd.DataFrame(coef[regs], index=[names[r] for r in regs], columns=list(names)),
         inclusion=pd.DataFrame(prob[regs], index=[names[r] for r in regs], columns=list(names)),
-        diagnostics=diagnostics, method=method, rule=rule, threshold=threshold, fdr_q=fdr_q,
-        expected_fdp=expected_fdp, prior=prior, settings=settings, seconds=seconds, n_samples=n, fits=fits,
+        diagnostics=diagnostics,
+        method=method,
+        rule=rule,
+        threshold=threshold,
+        fdr_q=fdr_q,
+        expected_fdp=expected_fdp,
+        prior=prior,
+        settings=settings,
+        seconds=seconds,
+        n_samples=n,
+        fits=fits,
     )
     if method == "mcmc":
         bad = diagnostics[(diagnostics["r_hat"] > NETWORK_RHAT_MAX) | (diagnostics["ess_bulk"] < NETWORK_ESS_MIN)]
@@ -662,7 +706,8 @@ def _assemble(results, jobs, names, regs, n, method, rule, threshold, fdr_q, pri
                 f"{len(bad)} of {len(diagnostics)} targets fail the network convergence screen "
                 f"(R-hat <= {NETWORK_RHAT_MAX}, bulk ESS >= {NETWORK_ESS_MIN}): {list(bad.index[:5])}; "
                 "see NetworkFit.diagnostics and raise draws (or use draws='auto')",
-                DiagnosticWarning, stacklevel=3,
+                DiagnosticWarning,
+                stacklevel=3,
             )
     return net
 
@@ -718,14 +763,22 @@ def plot_network(net, *, node_link: bool | None = None, figsize=None):
     ax = axes[0]
     M = _edge_matrix(net, genes)
     label = "edge inclusion probability" if net.method == "mcmc" else "|lasso weight| (standardized)"
-    im = ax.imshow(M, cmap="Greys", vmin=0, vmax=1 if net.method == "mcmc" else max(M.max(), 1e-12),
-                   interpolation="nearest")
+    im = ax.imshow(
+        M, cmap="Greys", vmin=0, vmax=1 if net.method == "mcmc" else max(M.max(), 1e-12), interpolation="nearest"
+    )
     fig.colorbar(im, ax=ax, shrink=0.8, label=label)
     A = net.adjacency.loc[genes, genes].to_numpy(bool)
     ii, jj = np.nonzero(A)
     if ii.size and len(genes) <= 120:
-        ax.scatter(jj, ii, s=max(2.0, 400.0 / len(genes)), facecolors="none", edgecolors="tab:red", linewidths=0.8,
-                   label="selected")
+        ax.scatter(
+            jj,
+            ii,
+            s=max(2.0, 400.0 / len(genes)),
+            facecolors="none",
+            edgecolors="tab:red",
+            linewidths=0.8,
+            label="selected",
+        )
         ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
     if len(genes) <= 60:
         ax.set_xticks(range(len(genes)), genes, rotation=90, fontsize=6)
@@ -751,8 +804,14 @@ def _node_link(ax, net):
     top = np.nanmax(strength) if strength.size else 1.0
     for (s, t, w), st in zip(sel[["source", "target", "weight"]].itertuples(index=False), strength):
         a, b = xy[pos[s]], xy[pos[t]]
-        ax.plot([a[0], b[0]], [a[1], b[1]], color="tab:red" if w > 0 else "tab:blue",
-                lw=0.5 + 2.5 * (st / top if top > 0 else 1), alpha=0.8, zorder=1)
+        ax.plot(
+            [a[0], b[0]],
+            [a[1], b[1]],
+            color="tab:red" if w > 0 else "tab:blue",
+            lw=0.5 + 2.5 * (st / top if top > 0 else 1),
+            alpha=0.8,
+            zorder=1,
+        )
     deg = net.adjacency.sum(axis=0).to_numpy()
     ax.scatter(xy[:, 0], xy[:, 1], s=40 + 25 * deg, color="white", edgecolors="black", zorder=2)
     for k, g in enumerate(genes):
@@ -761,8 +820,10 @@ def _node_link(ax, net):
     ax.set_ylim(-1.3, 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"{len(sel)} selected edges (red +, blue -; width: "
-                 f"{'probability' if net.method == 'mcmc' else '|weight|'})", fontsize=9)
+    ax.set_title(
+        f"{len(sel)} selected edges (red +, blue -; width: {'probability' if net.method == 'mcmc' else '|weight|'})",
+        fontsize=9,
+    )
 
 
 def _png_bytes(fig, dpi: float = 110, max_pixels: int = MAX_PIXELS) -> bytes:
@@ -779,8 +840,9 @@ def _png_bytes(fig, dpi: float = 110, max_pixels: int = MAX_PIXELS) -> bytes:
 
 
 # ----------------------------------------------------------------------------- report
-def render_network_report(net, *, title: str | None = None, source: str | None = None,
-                          top: int = REPORT_TOP_EDGES) -> str:
+def render_network_report(
+    net, *, title: str | None = None, source: str | None = None, top: int = REPORT_TOP_EDGES
+) -> str:
     """Self-contained HTML: settings, convergence summary, the top edges and the figure."""
     from .report import _CSS
 
@@ -789,35 +851,54 @@ def render_network_report(net, *, title: str | None = None, source: str | None =
     s = net.diagnostics_summary()
     genes = len(net.genes)
     if net.method == "mcmc":
-        how = (f"posterior of each regression ({e(repr(net.prior))}; Gibbs, {net.settings['chains']} chains x "
-               f"{net.settings['draws']} draws after {net.settings['tune']} warm-up); directed inclusion probability "
-               f"P(|beta| &gt; {net.settings['eps']:g} | data) on standardized genes")
-        pick = (f"network-wide Bayesian FDR at q = {net.fdr_q:g} (posterior expected false-discovery proportion "
-                f"of the selected edges: {net.expected_fdp:.3f})" if net.threshold == "fdr"
-                else f"symmetric probability &gt; {net.threshold:g}")
-        health = (f"worst R-hat {s['r_hat_max']:.3f}, smallest bulk ESS {s['ess_bulk_min']:.0f}, tail ESS "
-                  f"{s['ess_tail_min']:.0f}; {s['targets_failing_fit_checks']} of {s['targets']} targets fail "
-                  "the per-fit checks (R-hat &le; 1.01, ESS &ge; 400)")
+        how = (
+            f"posterior of each regression ({e(repr(net.prior))}; Gibbs, {net.settings['chains']} chains x "
+            f"{net.settings['draws']} draws after {net.settings['tune']} warm-up); directed inclusion probability "
+            f"P(|beta| &gt; {net.settings['eps']:g} | data) on standardized genes"
+        )
+        pick = (
+            f"network-wide Bayesian FDR at q = {net.fdr_q:g} (posterior expected false-discovery proportion "
+            f"of the selected edges: {net.expected_fdp:.3f})"
+            if net.threshold == "fdr"
+            else f"symmetric probability &gt; {net.threshold:g}"
+        )
+        health = (
+            f"worst R-hat {s['r_hat_max']:.3f}, smallest bulk ESS {s['ess_bulk_min']:.0f}, tail ESS "
+            f"{s['ess_tail_min']:.0f}; {s['targets_failing_fit_checks']} of {s['targets']} targets fail "
+            "the per-fit checks (R-hat &le; 1.01, ESS &ge; 400)"
+        )
     else:
         alpha = net.settings["alpha"]
-        how = ("certified lasso per target (classical neighbourhood selection), "
-               + ("alpha by LassoCV per target" if alpha is None else f"alpha = {alpha:g}"))
+        how = "certified lasso per target (classical neighbourhood selection), " + (
+            "alpha by LassoCV per target" if alpha is None else f"alpha = {alpha:g}"
+        )
         pick = "non-zero lasso coefficient"
         health = f"largest duality gap {s['duality_gap_max']:.2e}"
-    comb = ("AND: both directions (symmetric probability = min of the two)" if net.rule == "and"
-            else "OR: either direction (symmetric probability = max of the two)")
-    cols = ["source", "target", "inclusion_prob", "weight", "selected", "inclusion_prob_st", "inclusion_prob_ts",
-            "weight_st", "weight_ts"]
-    table = net.edges[cols].head(top).to_html(escape=True, index=False, border=0,
-                                              float_format=lambda v: f"{v:.3g}")
+    comb = (
+        "AND: both directions (symmetric probability = min of the two)"
+        if net.rule == "and"
+        else "OR: either direction (symmetric probability = max of the two)"
+    )
+    cols = [
+        "source",
+        "target",
+        "inclusion_prob",
+        "weight",
+        "selected",
+        "inclusion_prob_st",
+        "inclusion_prob_ts",
+        "weight_st",
+        "weight_ts",
+    ]
+    table = net.edges[cols].head(top).to_html(escape=True, index=False, border=0, float_format=lambda v: f"{v:.3g}")
     png = base64.b64encode(_png_bytes(plot_network(net))).decode("ascii")
     src = f" &middot; data: {e(source)}" if source else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title><style>{_CSS}</style></head><body>
 <h1>{e(title)}</h1>
 <p>{genes} genes, {net.n_samples} samples{src} &middot; {net.n_edges} selected edges &middot;
-{len(net.diagnostics)} regressions in {net.seconds:.1f} s ({e(net.settings['backend'])},
-n_jobs = {net.settings['n_jobs']}, random_seed = {net.settings['random_seed']})</p>
+{len(net.diagnostics)} regressions in {net.seconds:.1f} s ({e(net.settings["backend"])},
+n_jobs = {net.settings["n_jobs"]}, random_seed = {net.settings["random_seed"]})</p>
 <section id="method"><h2>Method</h2><ul>
 <li>Per target: {how}.</li><li>Combining directions: {comb}.</li><li>Selected: {pick}.</li>
 <li>Convergence: {health}.</li></ul></section>

@@ -115,8 +115,9 @@ def plot_inclusion_vs_stability(table, *, ax=None, annotate: bool = True, top: i
         show = order if top is None else order[: int(top)]
         for j in show:
             if x[j] > 0.2 or y[j] > 0.2:
-                ax.annotate(str(table.index[j]), (x[j], y[j]), fontsize="x-small", xytext=(3, 3),
-                            textcoords="offset points")
+                ax.annotate(
+                    str(table.index[j]), (x[j], y[j]), fontsize="x-small", xytext=(3, 3), textcoords="offset points"
+                )
     ax.plot([0, 1], [0, 1], color="0.7", lw=0.8)
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
@@ -144,8 +145,9 @@ def plot_inclusion_manhattan(table, *, ax=None, label: int = 10, selected: str =
         ax.axhline(pi[sel].min(), color="C3", ls="--", lw=0.8)
     for j in np.argsort(-pi, kind="stable")[: max(0, int(label))]:
         if pi[j] > 0:
-            ax.annotate(str(table.index[j]), (pos[j], pi[j]), fontsize="x-small", xytext=(2, 2),
-                        textcoords="offset points")
+            ax.annotate(
+                str(table.index[j]), (pos[j], pi[j]), fontsize="x-small", xytext=(2, 2), textcoords="offset points"
+            )
     ax.set_xlim(-0.01 * pi.size - 1, 1.01 * pi.size)
     ax.set_ylim(-0.03, 1.08)
     ax.set_xlabel(f"feature (position among the {pi.size} features)")
@@ -171,8 +173,16 @@ def bayesian_lasso_path(X, y, lams, *, draws: int = 1000, tune: int = 200, rando
     for k, lam in enumerate(lams):
         prior = Laplace(lam=float(lam))
         rules = rules_for(prior)
-        res = run_chain(rules.name, rules.sampler_spec(prior, design.n, design.p), NoiseSpec(), design.Z,
-                        design.yc, draws, tune, seeds[k])
+        res = run_chain(
+            rules.name,
+            rules.sampler_spec(prior, design.n, design.p),
+            NoiseSpec(),
+            design.Z,
+            design.yc,
+            draws,
+            tune,
+            seeds[k],
+        )
         out[k] = np.median(res["beta"], axis=0) / design.x_scale
     return out
 

@@ -84,9 +84,7 @@ class Laplace:
 
     def __post_init__(self):
         if self.lam is not None and self.scale is not None:
-            raise ValueError(
-                "Laplace: give either lam or scale (scale = 1/lam), not both"
-            )
+            raise ValueError("Laplace: give either lam or scale (scale = 1/lam), not both")
         _check_positive("Laplace lam", self.lam)
         _check_positive("Laplace scale", self.scale)
         _check_positive("Laplace lam_shape", self.lam_shape, allow_none=False)
@@ -110,9 +108,7 @@ class Laplace:
     def scale_given_sigma(self, sigma: float) -> float:
         """Laplace scale b of the prior on beta_j at noise sd ``sigma``."""
         if self.has_hyperprior:
-            raise ValueError(
-                "Laplace prior has a hyperprior on lam; fix lam or scale for this"
-            )
+            raise ValueError("Laplace prior has a hyperprior on lam; fix lam or scale for this")
         return (sigma if self.conditional else 1.0) / self.rate
 
     def logpdf(self, beta, sigma: float | None = None):
@@ -243,8 +239,7 @@ class Horseshoe:
             return 1.0
         if p0 >= n_features:
             raise ValueError(
-                f"Horseshoe expected_nonzero={p0} must be smaller than the number "
-                f"of features ({n_features})"
+                f"Horseshoe expected_nonzero={p0} must be smaller than the number of features ({n_features})"
             )
         return p0 / (n_features - p0) * pseudo_sigma / math.sqrt(n_samples)
 

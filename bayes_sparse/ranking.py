@@ -346,7 +346,7 @@ def plot_lasso_ranking(table, *, ax=None, annotate: bool = True):
         coefs = np.column_stack([path.coefs[:, keep], path.coef_at(x[-1])])
     else:
         coefs = path.coefs[:, keep]
-    for j, name in enumerate(path.feature_names):
+    for j in range(len(path.feature_names)):
         ax.plot(x, coefs[j], color=f"C{j % 10}", lw=1.4)
     for k in range(1, keep.sum()):
         ax.axvline(x[k], color="0.85", lw=0.7, zorder=0)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 __all__ = ["apply_umask", "png_size", "render_report", "write_netcdf", "write_report", "write_tables"]
 
 SECTIONS = ("verdict", "data-model", "map-penalty", "posterior", "diagnostics", "selection", "ppc")
@@ -40,7 +39,8 @@ MAX_PIXELS = 4000
 _CSS = """
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{border-bottom:2px solid #446}h2{margin-top:2em;border-bottom:1px solid #ccd}
-table{border-collapse:collapse;font-size:0.85em;margin:0.8em 0}td,th{border:1px solid #ccd;padding:2px 6px;text-align:right}
+table{border-collapse:collapse;font-size:0.85em;margin:0.8em 0}
+td,th{border:1px solid #ccd;padding:2px 6px;text-align:right}
 th{background:#eef}.pass{color:#161;font-weight:bold}.fail{color:#a11;font-weight:bold}
 code,pre{background:#f4f4f8;padding:1px 4px}img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 .verdict{font-size:1.1em;padding:0.5em 0.8em;border-left:6px solid}.verdict.ok{border-color:#161;background:#eef8ee}
@@ -106,22 +106,29 @@ def _sklearn_reference(m, Z, y):
         l1 = m.penalty_ == "l1"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # saga's convergence chatter, penalty= deprecation
-            ref = LogisticRegression(penalty="l1" if l1 else "l2", C=m.C_, solver="saga" if l1 else "lbfgs",
-                                     tol=1e-10, max_iter=100_000).fit(Z, y)
-        text = (f"LogisticRegression(penalty='{m.penalty_}', C={m.C_:.6g}) objective: "
-                + ("sum log-loss + lam ||b||_1 with lam = 1/C" if l1 else "sum log-loss + ||b||^2 / (2 C)")
-                + " (intercept unpenalised)")
+            ref = LogisticRegression(
+                penalty="l1" if l1 else "l2", C=m.C_, solver="saga" if l1 else "lbfgs", tol=1e-10, max_iter=100_000
+            ).fit(Z, y)
+        text = (
+            f"LogisticRegression(penalty='{m.penalty_}', C={m.C_:.6g}) objective: "
+            + ("sum log-loss + lam ||b||_1 with lam = 1/C" if l1 else "sum log-loss + ||b||^2 / (2 C)")
+            + " (intercept unpenalised)"
+        )
         return "scikit-learn LogisticRegression", ref.coef_[0], text
     alpha = m.alpha_
     if m.penalty_ == "l1":
         coef = Lasso(alpha=alpha, tol=1e-12, max_iter=1_000_000).fit(Z, y).coef_
-        text = (f"Lasso objective (1/2n)||y - Xb||^2 + alpha ||b||_1 with alpha = sigma^2 / (n b) = {alpha:.6g}"
-                " (b = Laplace scale)")
+        text = (
+            f"Lasso objective (1/2n)||y - Xb||^2 + alpha ||b||_1 with alpha = sigma^2 / (n b) = {alpha:.6g}"
+            " (b = Laplace scale)"
+        )
         return "scikit-learn Lasso", coef, text
     if m.penalty_ == "enet":
         coef = ElasticNet(alpha=alpha, l1_ratio=m.l1_ratio_, tol=1e-12, max_iter=1_000_000).fit(Z, y).coef_
-        text = (f"ElasticNet objective (1/2n)||y - Xb||^2 + alpha (l1_ratio ||b||_1 + (1 - l1_ratio) ||b||^2 / 2) "
-                f"with alpha = lam1/(2n) + lam2/n = {alpha:.6g}, l1_ratio = lam1/(lam1 + 2 lam2) = {m.l1_ratio_:.6g}")
+        text = (
+            f"ElasticNet objective (1/2n)||y - Xb||^2 + alpha (l1_ratio ||b||_1 + (1 - l1_ratio) ||b||^2 / 2) "
+            f"with alpha = lam1/(2n) + lam2/n = {alpha:.6g}, l1_ratio = lam1/(lam1 + 2 lam2) = {m.l1_ratio_:.6g}"
+        )
         return "scikit-learn ElasticNet", coef, text
     coef = Ridge(alpha=alpha).fit(Z, y).coef_
     text = f"Ridge objective ||y - Xb||^2 + alpha ||b||^2 with alpha = sigma^2 / s_prior^2 = {alpha:.6g}"
@@ -141,8 +148,10 @@ def _map_section(result) -> str:
 
     rules, d = result.spec.rules, result.design
     if rules.no_map_reason:
-        return (f"<p>{_e(rules.label)} prior: {_e(rules.no_map_reason)}. There is no penalised-regression "
-                "equivalent; the posterior itself (below) is the answer.</p>")
+        return (
+            f"<p>{_e(rules.label)} prior: {_e(rules.no_map_reason)}. There is no penalised-regression "
+            "equivalent; the posterior itself (below) is the answer.</p>"
+        )
     prior, plug = rules.with_fixed_hyper(result.prior, result.draws)
     if result.spec.likelihood.has_noise:
         sigma = result.sigma_fixed if result.sigma_fixed is not None else float(np.median(result.draws("sigma")))
@@ -164,11 +173,17 @@ def _map_section(result) -> str:
     # the features that matter: the MAP's non-zeros first, then by posterior mean
     order = np.lexsort((-np.abs(result.coef_), m.coef_ == 0))[:TOP]
     shown = f"<p>The {len(order)} features with the largest MAP coefficients of {d.p}.</p>" if d.p > TOP else ""
-    cert = (f"<p>Certificate of the MAP (computed from the solution): duality gap {m.duality_gap_:.3g}, "
-            f"largest KKT violation {m.kkt_violation_:.3g} (relative to the penalty), objective "
-            f"{m.objective_:.8g}{compare}. {m.n_nonzero_} non-zero coefficients.</p>")
-    note = ("<p class='note'>The MAP is sparse (exact zeros) but the posterior mean and median are not: "
-            "the prior does not put mass at zero.</p>" if m.penalty_ in ("l1", "enet") else "")
+    cert = (
+        f"<p>Certificate of the MAP (computed from the solution): duality gap {m.duality_gap_:.3g}, "
+        f"largest KKT violation {m.kkt_violation_:.3g} (relative to the penalty), objective "
+        f"{m.objective_:.8g}{compare}. {m.n_nonzero_} non-zero coefficients.</p>"
+    )
+    note = (
+        "<p class='note'>The MAP is sparse (exact zeros) but the posterior mean and median are not: "
+        "the prior does not put mass at zero.</p>"
+        if m.penalty_ in ("l1", "enet")
+        else ""
+    )
     return f"<p>{_e(plug)}</p><p>{_e(mapping)}</p>{shown}{_table(df.iloc[order])}{cert}{note}"
 
 
@@ -178,10 +193,15 @@ def _diagnostics_section(result) -> str:
     for c in diag.checks:
         status = '<span class="pass">pass</span>' if c.passed else '<span class="fail">FAIL</span>'
         advice = "" if c.passed else _e(c.advice)
-        rows.append(f"<tr><td>{_e(c.name)}</td><td>{c.value:.4g}</td><td>{_e(c.threshold)}</td><td>{status}</td>"
-                    f"<td>{_e(c.worst)}</td><td style='text-align:left'>{advice}</td></tr>")
-    return ("<table><tr><th>check</th><th>value</th><th>threshold</th><th>result</th><th>worst</th><th>advice</th></tr>"
-            + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{_e(c.name)}</td><td>{c.value:.4g}</td><td>{_e(c.threshold)}</td><td>{status}</td>"
+            f"<td>{_e(c.worst)}</td><td style='text-align:left'>{advice}</td></tr>"
+        )
+    return (
+        "<table><tr><th>check</th><th>value</th><th>threshold</th><th>result</th><th>worst</th><th>advice</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _ppc_section(result, rng) -> str:
@@ -205,9 +225,11 @@ def _ppc_section(result, rng) -> str:
     ax.hist(d.y, bins=bins, histtype="step", color="k", lw=2, density=True, label="observed y")
     ax.set_xlabel("y")
     ax.legend()
-    return (f"<p>Replicated data y_rep ~ N(intercept + X beta, sigma^2) from posterior draws (blue) against the "
-            f"observed y (black). {coverage:.1%} of observations fall inside their central 95% predictive "
-            f"interval (about 95% expected).</p>{_png(fig)}")
+    return (
+        f"<p>Replicated data y_rep ~ N(intercept + X beta, sigma^2) from posterior draws (blue) against the "
+        f"observed y (black). {coverage:.1%} of observations fall inside their central 95% predictive "
+        f"interval (about 95% expected).</p>{_png(fig)}"
+    )
 
 
 def _calibration_section(design, prob) -> str:
@@ -228,24 +250,39 @@ def _calibration_section(design, prob) -> str:
     ax.set_ylabel("observed frequency of y = 1")
     brier = float(np.mean((prob - y) ** 2))
     extreme = float(np.mean((prob < 0.01) | (prob > 0.99)))
-    warn = ("<p class='note'>More than half of the observations get probabilities below 0.01 or above 0.99: the "
-            "classes are (nearly) separated, so the likelihood alone would push coefficients to infinity and "
-            "the prior decides how large they are.</p>" if extreme > 0.5 else "")
-    return (f"<p>Calibration (reliability) of the posterior predictive probabilities on the training data, by "
-            f"decile: points on the diagonal are well calibrated. Brier score {brier:.3f}.</p>{warn}{_png(fig)}")
+    warn = (
+        "<p class='note'>More than half of the observations get probabilities below 0.01 or above 0.99: the "
+        "classes are (nearly) separated, so the likelihood alone would push coefficients to infinity and "
+        "the prior decides how large they are.</p>"
+        if extreme > 0.5
+        else ""
+    )
+    return (
+        f"<p>Calibration (reliability) of the posterior predictive probabilities on the training data, by "
+        f"decile: points on the diagonal are well calibrated. Brier score {brier:.3f}.</p>{warn}{_png(fig)}"
+    )
 
 
 def _verdict_section(result, diag, table) -> str:
     """Converged or not (and why), then what the posterior selects."""
     fails = diag.failures
     if not fails:
-        head = ("<p class='verdict ok'><b>Converged</b>: every convergence check passed ("
-                + _e(", ".join(f"{c.name} {c.threshold}" for c in diag.checks)) + ").</p>")
+        head = (
+            "<p class='verdict ok'><b>Converged</b>: every convergence check passed ("
+            + _e(", ".join(f"{c.name} {c.threshold}" for c in diag.checks))
+            + ").</p>"
+        )
     else:
-        items = "".join(f"<li><span class='fail'>{_e(c.name)} = {c.value:.4g}</span> fails {_e(c.threshold)}"
-                        + (f" (worst: {_e(c.worst)})" if c.worst else "") + f". {_e(c.advice)}</li>" for c in fails)
-        head = (f"<p class='verdict bad'><b>Not converged</b>: {len(fails)} of {len(diag.checks)} checks failed; "
-                "do not trust the estimates below until they pass.</p><ul>" + items + "</ul>")
+        items = "".join(
+            f"<li><span class='fail'>{_e(c.name)} = {c.value:.4g}</span> fails {_e(c.threshold)}"
+            + (f" (worst: {_e(c.worst)})" if c.worst else "")
+            + f". {_e(c.advice)}</li>"
+            for c in fails
+        )
+        head = (
+            f"<p class='verdict bad'><b>Not converged</b>: {len(fails)} of {len(diag.checks)} checks failed; "
+            "do not trust the estimates below until they pass.</p><ul>" + items + "</ul>"
+        )
     run = getattr(result, "run", None)
     if run is not None:
         head += f"<p>Sampling: {_e(run.describe())}.</p>"
@@ -258,10 +295,14 @@ def _verdict_section(result, diag, table) -> str:
     more = f" and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
     efdp = ""
     if table.attrs.get("rule_name") == "fdr":
-        efdp = (f" Posterior expected false-discovery proportion of this selection: "
-                f"{table.attrs['expected_fdp']:.3f} (target q = {table.attrs['fdr_q']:g}).")
-    return (head + f"<p><b>{len(names)} of {len(table)} features selected</b> by the posterior "
-            f"({_e(table.attrs['rule'])}): {_e(', '.join(shown) or 'none')}{_e(more)}.{_e(efdp)}</p>")
+        efdp = (
+            f" Posterior expected false-discovery proportion of this selection: "
+            f"{table.attrs['expected_fdp']:.3f} (target q = {table.attrs['fdr_q']:g})."
+        )
+    return (
+        head + f"<p><b>{len(names)} of {len(table)} features selected</b> by the posterior "
+        f"({_e(table.attrs['rule'])}): {_e(', '.join(shown) or 'none')}{_e(more)}.{_e(efdp)}</p>"
+    )
 
 
 def _summary_rows(summary, result, idx):
@@ -273,8 +314,17 @@ def _summary_rows(summary, result, idx):
     return summary.loc[other + [lab for lab in wanted if lab in summary.index]]
 
 
-def render_report(result, *, compare: bool = True, title: str | None = None, source: str | None = None,
-                  random_seed: int = 0, top: int = TOP, table=None, summary=None) -> str:
+def render_report(
+    result,
+    *,
+    compare: bool = True,
+    title: str | None = None,
+    source: str | None = None,
+    random_seed: int = 0,
+    top: int = TOP,
+    table=None,
+    summary=None,
+) -> str:
     """The report as an HTML string (see :func:`write_report`).
 
     ``table`` (from :func:`~bayes_sparse.selection.compare_selection`) and
@@ -290,10 +340,18 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
     title = title or f"bayes_sparse posterior report: {result.spec.rules.label} prior"
     parts = [f"<h1>{_e(title)}</h1>"]
     src = f"<li>data: {_e(source)}</li>" if source else ""
-    parts.append(_section("data-model", "Data and model", (
-        f"<ul>{src}<li>n = {d.n} observations, p = {d.p} features</li>"
-        + "".join(f"<li>{key}: {_e(text)}</li>" for key, text in result.spec.describe().items())
-        + f"<li>sampler: {_e(result.sampler)}; {post.sizes['chain']} chains x {post.sizes['draw']} draws</li></ul>")))
+    parts.append(
+        _section(
+            "data-model",
+            "Data and model",
+            (
+                f"<ul>{src}<li>n = {d.n} observations, p = {d.p} features</li>"
+                + "".join(f"<li>{key}: {_e(text)}</li>" for key, text in result.spec.describe().items())
+                + f"<li>sampler: {_e(result.sampler)}; {post.sizes['chain']} chains x "
+                f"{post.sizes['draw']} draws</li></ul>"
+            ),
+        )
+    )
     diag = result.diagnostics or result.check(warn=False)
     if compare and table is None:
         table = compare_selection(result, random_state=random_seed)
@@ -301,8 +359,12 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
     parts.append(_section("map-penalty", "MAP = penalised optimum", _map_section(result)))
     summary = result.summary() if summary is None else summary
     idx = plots.top_features(result, table if compare else None, top)
-    shown = (f"<p>Coefficients of the {len(idx)} features with the highest posterior inclusion probability "
-             f"(of {d.p}); the full table is summary.csv.</p>" if len(idx) < d.p else "")
+    shown = (
+        f"<p>Coefficients of the {len(idx)} features with the highest posterior inclusion probability "
+        f"(of {d.p}); the full table is summary.csv.</p>"
+        if len(idx) < d.p
+        else ""
+    )
     parts.append(_section("posterior", "Posterior summary", shown + _table(_summary_rows(summary, result, idx))))
     parts.append(_section("diagnostics", "Convergence diagnostics", _diagnostics_section(result)))
     if compare:
@@ -312,19 +374,40 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
             items = agree[key]
             return ", ".join(map(str, items[:top])) + (f" and {len(items) - top} more" if len(items) > top else "")
 
-        cols = ["mean", "hdi_low", "hdi_high", "inclusion_prob", "selected_bayes", "lasso_min", "lasso_1se",
-                "selected_lasso_cv", "entry_rank", "stability_freq"] + (["shrinkage"] if "shrinkage" in table else [])
+        cols = [
+            "mean",
+            "hdi_low",
+            "hdi_high",
+            "inclusion_prob",
+            "selected_bayes",
+            "lasso_min",
+            "lasso_1se",
+            "selected_lasso_cv",
+            "entry_rank",
+            "stability_freq",
+        ] + (["shrinkage"] if "shrinkage" in table else [])
         rows = table.iloc[idx]
-        body = (f"<p>Decision rule for the posterior: {_e(table.attrs['rule'])}. LassoCV alpha_min = "
-                f"{table.attrs['alpha_min']:.4g}, alpha_1se = {table.attrs['alpha_1se']:.4g}.</p>"
-                f"<p>Selected by both: {_e(names('both') or 'none')}; only Bayes: "
-                f"{_e(names('only_bayes') or 'none')}; only lasso: {_e(names('only_lasso') or 'none')}; "
-                f"Jaccard {agree['jaccard']:.2f}; Spearman(entry alpha, inclusion) {agree['spearman_entry_vs_inclusion']:.2f}.</p>"
-                + (f"<p>Effective number of non-zero coefficients m_eff = {table.attrs['m_eff']:.2f} "
-                   "(posterior mean of sum_j (1 - kappa_j)).</p>" if "m_eff" in table.attrs else "")
-                + (f"<p>Top {len(idx)} of {d.p} features by posterior inclusion probability; "
-                   "the full table is selection.csv.</p>" if len(idx) < d.p else "")
-                + _table(rows[cols]))
+        body = (
+            f"<p>Decision rule for the posterior: {_e(table.attrs['rule'])}. LassoCV alpha_min = "
+            f"{table.attrs['alpha_min']:.4g}, alpha_1se = {table.attrs['alpha_1se']:.4g}.</p>"
+            f"<p>Selected by both: {_e(names('both') or 'none')}; only Bayes: "
+            f"{_e(names('only_bayes') or 'none')}; only lasso: {_e(names('only_lasso') or 'none')}; "
+            f"Jaccard {agree['jaccard']:.2f}; Spearman(entry alpha, inclusion) "
+            f"{agree['spearman_entry_vs_inclusion']:.2f}.</p>"
+            + (
+                f"<p>Effective number of non-zero coefficients m_eff = {table.attrs['m_eff']:.2f} "
+                "(posterior mean of sum_j (1 - kappa_j)).</p>"
+                if "m_eff" in table.attrs
+                else ""
+            )
+            + (
+                f"<p>Top {len(idx)} of {d.p} features by posterior inclusion probability; "
+                "the full table is selection.csv.</p>"
+                if len(idx) < d.p
+                else ""
+            )
+            + _table(rows[cols])
+        )
         body += _png(plots.plot_inclusion_manhattan(table).figure, "posterior inclusion probability of every feature")
         body += _png(plots.plot_coefficients(result, table, top=top).figure, "coefficients of the top features")
         body += _png(plots.plot_inclusion_vs_stability(table, top=top).figure, "inclusion against stability")
@@ -333,8 +416,10 @@ def render_report(result, *, compare: bool = True, title: str | None = None, sou
         parts.append(_section("selection", "Selection: posterior vs lasso", body))
     parts.insert(pos, _section("verdict", "Verdict", _verdict_section(result, diag, table if compare else None)))
     parts.append(_section("ppc", "Posterior predictive check", _ppc_section(result, rng)))
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n" + "".join(parts) + "</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n" + "".join(parts) + "</body></html>\n"
+    )
 
 
 def _umask() -> int:
@@ -384,8 +469,19 @@ def _write_atomic(path, write, *, overwrite: bool, prefix: str):
     return path
 
 
-def write_report(result, path, compare: bool = True, *, overwrite: bool = False, title=None, source=None,
-                 random_seed: int = 0, top: int = TOP, table=None, summary=None) -> Path:
+def write_report(
+    result,
+    path,
+    compare: bool = True,
+    *,
+    overwrite: bool = False,
+    title=None,
+    source=None,
+    random_seed: int = 0,
+    top: int = TOP,
+    table=None,
+    summary=None,
+) -> Path:
     """Write the self-contained HTML report for a fitted posterior.
 
     Sections: the verdict (converged or not and why; what is selected); data
@@ -402,8 +498,16 @@ def write_report(result, path, compare: bool = True, *, overwrite: bool = False,
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    text = render_report(result, compare=compare, title=title, source=source, random_seed=random_seed, top=top,
-                         table=table, summary=summary)
+    text = render_report(
+        result,
+        compare=compare,
+        title=title,
+        source=source,
+        random_seed=random_seed,
+        top=top,
+        table=table,
+        summary=summary,
+    )
 
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -422,11 +526,15 @@ def write_tables(result, folder, *, table=None, summary=None, to_csv=None, overw
     folder = Path(folder)
     to_csv = to_csv or (lambda df, path: df.to_csv(path))
     summary = result.summary() if summary is None else summary
-    out = [_write_atomic(folder / "summary.csv", lambda tmp: to_csv(summary, tmp), overwrite=overwrite,
-                         prefix=".summary-")]
+    out = [
+        _write_atomic(folder / "summary.csv", lambda tmp: to_csv(summary, tmp), overwrite=overwrite, prefix=".summary-")
+    ]
     if table is not None:
-        out.append(_write_atomic(folder / "selection.csv", lambda tmp: to_csv(table, tmp), overwrite=overwrite,
-                                 prefix=".selection-"))
+        out.append(
+            _write_atomic(
+                folder / "selection.csv", lambda tmp: to_csv(table, tmp), overwrite=overwrite, prefix=".selection-"
+            )
+        )
     return out
 
 
@@ -443,6 +551,7 @@ def write_netcdf(idata, path, *, overwrite: bool = False, complevel: int = NETCD
     groups the bytes of floating-point draws by significance and is what
     makes them compressible. Written atomically with the umask's permissions.
     """
+
     def write(tmp):
         mode = "w"
         attrs = getattr(idata, "_attrs", None)
@@ -453,8 +562,11 @@ def write_netcdf(idata, path, *, overwrite: bool = False, complevel: int = NETCD
             mode = "a"
         for group in idata.groups():
             data = idata[group]
-            encoding = {name: {"zlib": True, "complevel": int(complevel), "shuffle": True}
-                        for name, var in data.variables.items() if var.dtype.kind in "fiub"}
+            encoding = {
+                name: {"zlib": True, "complevel": int(complevel), "shuffle": True}
+                for name, var in data.variables.items()
+                if var.dtype.kind in "fiub"
+            }
             data.to_netcdf(tmp, mode=mode, group=f"/{group}", engine="h5netcdf", encoding=encoding)
             mode = "a"
 

@@ -123,8 +123,9 @@ class PosteriorFit:
                 "competing features are strongly correlated they are interchangeable given the data: report their "
                 "joint inclusion (any of them in) or their sum rather than each one."
             )
-        return Check("support_agreement", value, f"<= {SPREAD_MAX}", value <= SPREAD_MAX,
-                     str(self.feature_names[worst]), advice)
+        return Check(
+            "support_agreement", value, f"<= {SPREAD_MAX}", value <= SPREAD_MAX, str(self.feature_names[worst]), advice
+        )
 
     def competing_supports(self, top: int = 5):
         """The supports the chains settle in, among the features they disagree on.

@@ -174,8 +174,16 @@ def fit(
         from .samplers import sample_gibbs
 
         arrays, run = sample_gibbs(
-            design, spec, draws=draws, tune=tune, chains=chains, thin=thin,
-            random_seed=random_seed, progressbar=progressbar, cores=cores, auto=auto,
+            design,
+            spec,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            thin=thin,
+            random_seed=random_seed,
+            progressbar=progressbar,
+            cores=cores,
+            auto=auto,
         )
         idata = gibbs_to_idata(arrays, design, spec)
     else:
@@ -183,9 +191,16 @@ def fit(
 
         start = time.perf_counter()
         idata = _sample_nuts(
-            design, spec, draws=draws * thin, tune=tune, chains=chains, random_seed=random_seed,
-            progressbar=progressbar, target_accept=target_accept or default_target_accept(prior),
-            nuts_sampler=nuts_sampler, cores=cores,
+            design,
+            spec,
+            draws=draws * thin,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            progressbar=progressbar,
+            target_accept=target_accept or default_target_accept(prior),
+            nuts_sampler=nuts_sampler,
+            cores=cores,
         )
         if thin > 1:
             idata = _thin_idata(idata, thin)

@@ -572,7 +572,9 @@ def compare_selection(
     design = result.design
     if X is not None or y is not None:
         other = prepare_data(X, y, standardize=design.standardize)
-        if other.X.shape != design.X.shape or not (np.array_equal(other.X, design.X) and np.array_equal(other.y, design.y)):
+        if other.X.shape != design.X.shape or not (
+            np.array_equal(other.X, design.X) and np.array_equal(other.y, design.y)
+        ):
             raise ValueError("X, y differ from the data the result was fit to")
     horseshoe = result.spec.rules.shrinkage_factors
     rule = default_rule(result.prior) if rule is None else rule

@@ -157,7 +157,9 @@ class PriorRules:
     def target_accept(self, prior) -> float:
         return 0.8
 
-    def pymc_coefficients(self, prior, name: str, sigma_t, n: int, p: int, family: str = "gaussian"):  # pragma: no cover
+    def pymc_coefficients(
+        self, prior, name: str, sigma_t, n: int, p: int, family: str = "gaussian"
+    ):  # pragma: no cover
         """Create the coefficient variable ``name`` (dims ``feature``) in the current PyMC model;
         ``sigma_t`` is the noise sd (1 for likelihoods without one)."""
         raise NotImplementedError

@@ -190,7 +190,9 @@ class Posterior1D:
     posterior_pdf: np.ndarray
 
 
-def posterior_1d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0, z: float = 1.5, n: int = 1) -> Posterior1D:
+def posterior_1d(
+    prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0, z: float = 1.5, n: int = 1
+) -> Posterior1D:
     """Posterior of one standardized coefficient with ``sigma`` fixed.
 
     The likelihood of the least-squares estimate is ``z | b ~ N(b, sigma**2 / n)``,
@@ -281,7 +283,9 @@ def posterior_2d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0
     lam, sigma = _check_positive("lam", lam), _check_positive("sigma", sigma)
     Z, yc = _toy_2d() if data is None else (np.asarray(data[0], float), np.asarray(data[1], float))
     if Z.ndim != 2 or Z.shape[1] != 2 or yc.shape != (Z.shape[0],):
-        raise ValueError(f"data must be (Z, y_c) with Z of shape (n, 2) and y_c of shape (n,), got {Z.shape} and {yc.shape}")
+        raise ValueError(
+            f"data must be (Z, y_c) with Z of shape (n, 2) and y_c of shape (n,), got {Z.shape} and {yc.shape}"
+        )
     n = Z.shape[0]
     G, r = Z.T @ Z, Z.T @ yc
     ols = np.linalg.solve(G, r)
@@ -302,7 +306,11 @@ def posterior_2d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0
     g = 0.5 * (g[1:] + g[:-1])
     B1, B2 = np.meshgrid(g, g)
     rss = yc @ yc - 2 * (r[0] * B1 + r[1] * B2) + G[0, 0] * B1**2 + 2 * G[0, 1] * B1 * B2 + G[1, 1] * B2**2
-    logpost = -rss / (2 * sigma**2) + prior_logpdf(prior, B1, lam=lam, sigma=sigma) + prior_logpdf(prior, B2, lam=lam, sigma=sigma)
+    logpost = (
+        -rss / (2 * sigma**2)
+        + prior_logpdf(prior, B1, lam=lam, sigma=sigma)
+        + prior_logpdf(prior, B2, lam=lam, sigma=sigma)
+    )
     post = np.exp(logpost - logpost.max())
     post /= post.sum()
     mean = np.array([(B1 * post).sum(), (B2 * post).sum()])
@@ -399,7 +407,9 @@ def plot_2d(post: Posterior2D, *, ax=None, legend: bool = True):
     ax = _new_axes(1, (4.6, 4.4))[0] if ax is None else ax
     B1, B2 = post.b1, post.b2
     # RSS grows by sigma**2 k**2 on the k-th ellipse
-    ax.contour(B1, B2, post.rss, levels=post.rss.min() + post.sigma**2 * np.arange(1, 9) ** 2, colors="0.6", linewidths=0.7)
+    ax.contour(
+        B1, B2, post.rss, levels=post.rss.min() + post.sigma**2 * np.arange(1, 9) ** 2, colors="0.6", linewidths=0.7
+    )
     flat = np.sort(post.posterior_pdf.ravel())[::-1]
     mass = np.cumsum(flat)
     hpd = [flat[min(np.searchsorted(mass, q), flat.size - 1)] for q in (0.95, 0.5)]
@@ -431,7 +441,9 @@ def plot_2d(post: Posterior2D, *, ax=None, legend: bool = True):
     return ax
 
 
-def explore_figure(prior: str = "laplace", *, dim: int = 1, lam: float = 1.0, sigma: float = 1.0, z: float = 1.5, n: int = 1):
+def explore_figure(
+    prior: str = "laplace", *, dim: int = 1, lam: float = 1.0, sigma: float = 1.0, z: float = 1.5, n: int = 1
+):
     """The explorer's figure at fixed values (what :func:`explore` shows under its sliders).
 
     ``dim=1``: densities (:func:`plot_1d`) beside the shrinkage rules
@@ -451,7 +463,9 @@ def explore_figure(prior: str = "laplace", *, dim: int = 1, lam: float = 1.0, si
     return axes[0].figure
 
 
-def small_multiples(prior: str = "laplace", *, lams=(0.25, 1.0, 2.0, 4.0), dim: int = 1, sigma: float = 1.0, z: float = 1.5, n: int = 1):
+def small_multiples(
+    prior: str = "laplace", *, lams=(0.25, 1.0, 2.0, 4.0), dim: int = 1, sigma: float = 1.0, z: float = 1.5, n: int = 1
+):
     """The explorer for several ``lam`` side by side (a static figure for the docs).
 
     Returns a :class:`matplotlib.figure.Figure` with one panel per ``lam``.
@@ -482,7 +496,16 @@ def _ipywidgets():
     return ipywidgets
 
 
-def explore(prior: str = "laplace", *, dim: int = 1, lam: float = 1.0, sigma: float = 1.0, z: float = 1.5, n: int = 1, widgets: bool | None = None):
+def explore(
+    prior: str = "laplace",
+    *,
+    dim: int = 1,
+    lam: float = 1.0,
+    sigma: float = 1.0,
+    z: float = 1.5,
+    n: int = 1,
+    widgets: bool | None = None,
+):
     """Interactive prior -> posterior explorer with sliders for ``lam`` and ``sigma`` (and ``z`` in 1-D).
 
     Parameters
@@ -528,8 +551,12 @@ def _png(fig, **kwargs) -> bytes:
 def _widget_box(w, fig, *, prior, dim, lam, sigma, z, n):
     image = w.Image(value=_png(fig), format="png")
     controls = {
-        "lam": w.FloatLogSlider(value=lam, base=10, min=-2, max=2, step=0.02, description="lam", continuous_update=False),
-        "sigma": w.FloatLogSlider(value=sigma, base=10, min=-1, max=1, step=0.02, description="sigma", continuous_update=False),
+        "lam": w.FloatLogSlider(
+            value=lam, base=10, min=-2, max=2, step=0.02, description="lam", continuous_update=False
+        ),
+        "sigma": w.FloatLogSlider(
+            value=sigma, base=10, min=-1, max=1, step=0.02, description="sigma", continuous_update=False
+        ),
     }
     if dim == 1:
         controls["z"] = w.FloatSlider(value=z, min=-4, max=4, step=0.05, description="z", continuous_update=False)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import os
+import platform
 import threading
 import time
 import warnings
@@ -93,8 +93,15 @@ def measure(label, sampler, X, y, prior, **kw):
     div = int(res.idata.sample_stats["diverging"].sum()) if "diverging" in getattr(res.idata, "sample_stats", {}) else 0
     peak = mem.peak / 2**30
     row = dict(
-        case=label, sampler=sampler, draws=f"{kw['chains']}x{kw['draws']}" + (f"/{kw['thin']}" if kw.get("thin", 1) > 1 else ""), wall_s=wall, min_ess=min_ess,
-        ess_per_s=min_ess / wall, max_rhat=max_rhat, divergences=div, peak_mem_gib=peak,
+        case=label,
+        sampler=sampler,
+        draws=f"{kw['chains']}x{kw['draws']}" + (f"/{kw['thin']}" if kw.get("thin", 1) > 1 else ""),
+        wall_s=wall,
+        min_ess=min_ess,
+        ess_per_s=min_ess / wall,
+        max_rhat=max_rhat,
+        divergences=div,
+        peak_mem_gib=peak,
     )
     print(fmt(row), flush=True)
     return row, res
@@ -124,10 +131,28 @@ def main(argv=None):
     if "diabetes" in cases:
         X, y = bs.datasets.load_diabetes()
         prior = bs.Laplace()
-        nuts, _ = measure("diabetes n=442 p=10, Bayesian lasso", "nuts", X, y, prior,
-                          draws=int(1000 * q), tune=1000, chains=2, random_seed=seed)
-        gibbs, _ = measure("diabetes n=442 p=10, Bayesian lasso", "gibbs", X, y, prior,
-                           draws=int(20000 * q), tune=500, chains=2, random_seed=seed)
+        nuts, _ = measure(
+            "diabetes n=442 p=10, Bayesian lasso",
+            "nuts",
+            X,
+            y,
+            prior,
+            draws=int(1000 * q),
+            tune=1000,
+            chains=2,
+            random_seed=seed,
+        )
+        gibbs, _ = measure(
+            "diabetes n=442 p=10, Bayesian lasso",
+            "gibbs",
+            X,
+            y,
+            prior,
+            draws=int(20000 * q),
+            tune=500,
+            chains=2,
+            random_seed=seed,
+        )
         rows += [nuts, gibbs]
         ratios.append(("diabetes Bayesian lasso", gibbs["ess_per_s"] / nuts["ess_per_s"], 20))
     if "p500" in cases:
@@ -140,24 +165,55 @@ def main(argv=None):
         ratios.append(("n=100 p=500 horseshoe", gibbs["ess_per_s"] / nuts["ess_per_s"], 10))
     if "p2000" in cases:
         X, y, _ = bs.datasets.make_sparse_regression(200, 2000, 10, correlation=0.5, random_state=1)
-        row, _ = measure("n=200 p=2000 horseshoe", "gibbs", X, y, bs.Horseshoe(expected_nonzero=10),
-                         draws=int(2900 * q), tune=300, chains=2, random_seed=seed)
+        row, _ = measure(
+            "n=200 p=2000 horseshoe",
+            "gibbs",
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=10),
+            draws=int(2900 * q),
+            tune=300,
+            chains=2,
+            random_seed=seed,
+        )
         rows.append(row)
     if "p20000" in cases:
         # genomics scale with signals a cold-started sampler can find: at n=100 a signal's
         # marginal z-score is about sqrt(n / k) for k signals, so k must be small for it to
         # stand out of 20,000 noise columns (max |z| ~ 4.5)
         X, y, _ = bs.datasets.make_sparse_regression(100, 20_000, 5, signal=3.0, correlation=0.5, random_state=2)
-        row, _ = measure("n=100 p=20000 horseshoe (5 signals)", "gibbs", X, y, bs.Horseshoe(expected_nonzero=5),
-                         draws=int(1000 * q), thin=15, tune=1000, chains=2, random_seed=seed, standardize=False)
+        row, _ = measure(
+            "n=100 p=20000 horseshoe (5 signals)",
+            "gibbs",
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=5),
+            draws=int(1000 * q),
+            thin=15,
+            tune=1000,
+            chains=2,
+            random_seed=seed,
+            standardize=False,
+        )
         rows.append(row)
     if "p20000hard" in cases:
         # 10 signals of size 2 at n=100: each signal's marginal z-score (~3) is below the
         # largest of 20,000 noise columns, so finding them is a combinatorial search that
         # local MCMC (Gibbs or NUTS) does not complete: chains settle in different modes
         X, y, _ = bs.datasets.make_sparse_regression(100, 20_000, 10, correlation=0.5, random_state=2)
-        row, _ = measure("n=100 p=20000 horseshoe (10 signals)", "gibbs", X, y, bs.Horseshoe(expected_nonzero=10),
-                         draws=int(1000 * q), thin=5, tune=1000, chains=2, random_seed=seed, standardize=False)
+        row, _ = measure(
+            "n=100 p=20000 horseshoe (10 signals)",
+            "gibbs",
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=10),
+            draws=int(1000 * q),
+            thin=5,
+            tune=1000,
+            chains=2,
+            random_seed=seed,
+            standardize=False,
+        )
         rows.append(row)
     for name, ratio, target in ratios:
         print(f"{name}: Gibbs / NUTS ESS per second = {ratio:.1f}x (target >= {target}x)")
@@ -189,7 +245,10 @@ def write(rows, ratios, cases):
         "|" + "|".join("-" * len(c) for c in HEADER.split("|")[1:-1]) + "|",
         *[fmt(r) for r in all_rows],
         "",
-        *[f"- {name}: Gibbs / NUTS ESS per second = **{ratio:.1f}x** (target >= {target}x)" for name, ratio, target in all_ratios],
+        *[
+            f"- {name}: Gibbs / NUTS ESS per second = **{ratio:.1f}x** (target >= {target}x)"
+            for name, ratio, target in all_ratios
+        ],
         *[f"- {r['case']}: {r['note']}" for r in all_rows if r.get("note")],
         "",
     ]

@@ -124,7 +124,9 @@ def print_row(r):
 
 def write(rows, quick):
     RESULTS.mkdir(exist_ok=True)
-    meta = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    meta = (
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
     lines = [
         "# Certified lasso MAP vs scikit-learn Lasso",
         "",

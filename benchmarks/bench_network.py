@@ -42,8 +42,13 @@ def timed(label, func, rows):
         warnings.simplefilter("always", DiagnosticWarning)
         value = func()
     seconds = time.perf_counter() - start
-    row = {"run": label, "seconds": round(seconds, 1), "load_before": before, "load_after": load(),
-           "diagnostic_warnings": [str(w.message)[:200] for w in caught if issubclass(w.category, DiagnosticWarning)]}
+    row = {
+        "run": label,
+        "seconds": round(seconds, 1),
+        "load_before": before,
+        "load_after": load(),
+        "diagnostic_warnings": [str(w.message)[:200] for w in caught if issubclass(w.category, DiagnosticWarning)],
+    }
     rows.append(row)
     print(json.dumps(row), flush=True)
     return value, row
@@ -100,25 +105,30 @@ def main():
     rows, summary = [], {"genes": genes, "samples": samples, "cpus": os.cpu_count()}
 
     for jobs in (1, 2):
-        net, row = timed(f"map, {genes} targets, n_jobs={jobs}",
-                         lambda jobs=jobs: fit_network(X, method="map", random_seed=0, n_jobs=jobs, progressbar=False),
-                         rows)
+        net, row = timed(
+            f"map, {genes} targets, n_jobs={jobs}",
+            lambda jobs=jobs: fit_network(X, method="map", random_seed=0, n_jobs=jobs, progressbar=False),
+            rows,
+        )
         row.update(net.metrics(truth), n_jobs=jobs, f1_or_rule_same_fits=or_rule_f1(net, truth))
     first = list(X.columns[:subset])
     for jobs in (1, 2):
-        net, row = timed(f"mcmc, {subset} of {genes} targets, n_jobs={jobs}",
-                         lambda jobs=jobs: fit_network(X, targets=first, random_seed=0, n_jobs=jobs,
-                                                       progressbar=False), rows)
+        net, row = timed(
+            f"mcmc, {subset} of {genes} targets, n_jobs={jobs}",
+            lambda jobs=jobs: fit_network(X, targets=first, random_seed=0, n_jobs=jobs, progressbar=False),
+            rows,
+        )
         row.update(n_jobs=jobs, seconds_per_target=round(row["seconds"] / subset, 2))
-    net, row = timed(f"mcmc, {genes} targets, n_jobs=2",
-                     lambda: fit_network(X, random_seed=0, n_jobs=2, progressbar=False), rows)
+    net, row = timed(
+        f"mcmc, {genes} targets, n_jobs=2", lambda: fit_network(X, random_seed=0, n_jobs=2, progressbar=False), rows
+    )
     row.update(net.metrics(truth), n_jobs=2, **net.diagnostics_summary())
     row["f1_or_rule_same_fits"] = or_rule_f1(net, truth)
     _, row = timed("GraphicalLassoCV", lambda: None, rows)
     row["f1"] = glasso_f1(X, truth)
     print("GraphicalLassoCV F1", row["f1"])
     calib = []
-    for p in ((200, 500) if args.quick else (200, 1000, 2000)):
+    for p in (200, 500) if args.quick else (200, 1000, 2000):
         for method in ("map", "mcmc"):
             s = one_target(p, samples, method)
             calib.append({"p": p, "method": method, "seconds": round(s, 2), "load": load()})

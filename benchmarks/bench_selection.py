@@ -43,19 +43,36 @@ PRIORS = {"horseshoe": lambda: bs.Horseshoe(expected_nonzero=K), "laplace": lamb
 
 
 def one(signal, seed, draws, tune, prior="horseshoe"):
-    X, y, coef = bs.datasets.make_sparse_regression(N, P, K, correlation=CORRELATION, noise=1.0, signal=signal,
-                                                    random_state=seed, as_frame=True)
+    X, y, coef = bs.datasets.make_sparse_regression(
+        N, P, K, correlation=CORRELATION, noise=1.0, signal=signal, random_state=seed, as_frame=True
+    )
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DiagnosticWarning)
-        res = bs.fit(X, y, PRIORS[prior](), sampler="gibbs", draws=draws, tune=tune, chains=2,
-                     random_seed=seed, progressbar=False)
+        res = bs.fit(
+            X,
+            y,
+            PRIORS[prior](),
+            sampler="gibbs",
+            draws=draws,
+            tune=tune,
+            chains=2,
+            random_seed=seed,
+            progressbar=False,
+        )
     t1 = time.perf_counter()
     table = bs.compare_selection(res, random_state=seed)
     t2 = time.perf_counter()
     metrics = bs.selection_metrics(table, coef != 0)
-    row = {"prior": prior, "signal": signal, "seed": seed, "fit_s": t1 - t0, "compare_s": t2 - t1,
-           "expected_fdp": table.attrs["expected_fdp"], "r_hat_max": float(np.nanmax(table["r_hat"]))}
+    row = {
+        "prior": prior,
+        "signal": signal,
+        "seed": seed,
+        "fit_s": t1 - t0,
+        "compare_s": t2 - t1,
+        "expected_fdp": table.attrs["expected_fdp"],
+        "r_hat_max": float(np.nanmax(table["r_hat"])),
+    }
     for rule in RULES:
         ok = rule in metrics.index
         row[f"{rule}_tpr"] = float(metrics.loc[rule, "tpr"]) if ok else float("nan")
@@ -67,8 +84,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="2 seeds, one signal size, short chains")
     ap.add_argument("--seeds", type=int, default=8)
-    ap.add_argument("--prior", choices=sorted(PRIORS), action="append",
-                    help="prior(s) to sample (default: both)")
+    ap.add_argument("--prior", choices=sorted(PRIORS), action="append", help="prior(s) to sample (default: both)")
     args = ap.parse_args()
     priors = args.prior or ["horseshoe", "laplace"]
     signals = (0.5,) if args.quick else (0.5, 0.75, 1.0)
@@ -80,10 +96,12 @@ def main():
             for seed in seeds:
                 row = one(signal, seed, draws, tune, prior)
                 rows.append(row)
-                print(f"{prior} signal {signal:<5} seed {seed}: " + "  ".join(
-                    f"{r} {row[f'{r}_tpr']:.2f}/{row[f'{r}_fdr']:.2f}" for r in RULES)
+                print(
+                    f"{prior} signal {signal:<5} seed {seed}: "
+                    + "  ".join(f"{r} {row[f'{r}_tpr']:.2f}/{row[f'{r}_fdr']:.2f}" for r in RULES)
                     + f"  E[FDP] {row['expected_fdp']:.3f}  fit {row['fit_s']:.1f}s compare {row['compare_s']:.1f}s",
-                    flush=True)
+                    flush=True,
+                )
 
     lines = [
         "# Selection calibration (`python benchmarks/bench_selection.py`)",
@@ -113,8 +131,11 @@ def main():
             worst = max(r["fdr_fdr"] for r in sub)
             comp = np.mean([r["compare_s"] for r in sub])
             lines.append(f"| {prior} | {signal} | " + " | ".join(cells) + f" | {efdp:.3f} | {worst:.2f} | {comp:.1f} |")
-    lines += ["", f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}; "
-              f"{time.strftime('%Y-%m-%d')}."]
+    lines += [
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}; "
+        f"{time.strftime('%Y-%m-%d')}.",
+    ]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     if not args.quick:

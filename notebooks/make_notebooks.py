@@ -29,7 +29,7 @@ def nb(cells, title):
         if c.startswith("md:"):
             out.append(nbf.v4.new_markdown_cell(c[3:].strip()))
         elif c.startswith("solution:"):
-            cell = nbf.v4.new_code_cell(c[len("solution:"):].strip())
+            cell = nbf.v4.new_code_cell(c[len("solution:") :].strip())
             cell.metadata["tags"] = ["hide-input"]
             cell.metadata["jupyter"] = {"source_hidden": True}
             out.append(cell)
@@ -350,9 +350,9 @@ axes[0].legend(fontsize="small");
 
 * **Lasso** (Laplace): the MAP puts the whole signal on $x_1$ and none on $x_2$. The posterior does not
   commit: the difference leans to $x_1$ but is wide, and its 95% interval reaches well below zero. For
-  coefficients of one sign the $\ell_1$ term is flat along $\beta_A - \beta_B$, so only the likelihood's weak
+  coefficients of one sign the $\\ell_1$ term is flat along $\beta_A - \beta_B$, so only the likelihood's weak
   information about the difference is left (here a slight preference for $x_1$, which generated $y$).
-* **Ridge** (Gaussian) and the **elastic net**: the $\ell_2$ term penalises the difference directly. Both MAPs
+* **Ridge** (Gaussian) and the **elastic net**: the $\\ell_2$ term penalises the difference directly. Both MAPs
   split the signal, and the posterior difference is pulled towards zero with $P(\beta_A > \beta_B)$ closest
   to 1/2: "both, about equally". Unlike ridge, the elastic net's MAP sets noise features exactly to zero (three of
   the four here) while it groups the twins.
@@ -628,8 +628,13 @@ NOTEBOOKS = {
 def execute(book, path):
     from nbclient import NotebookClient
 
-    NotebookClient(book, timeout=600, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        book,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     return book
 
 

@@ -19,8 +19,12 @@ def test_sklearn_compatible_map(estimator, check):
 
 
 @pytest.mark.slow
-@parametrize_with_checks([HorseshoeClassifier(draws=60, tune=60, chains=1, random_state=0),
-                          BayesianLassoClassifier(method="mcmc", draws=60, tune=60, chains=1, random_state=0)])
+@parametrize_with_checks(
+    [
+        HorseshoeClassifier(draws=60, tune=60, chains=1, random_state=0),
+        BayesianLassoClassifier(method="mcmc", draws=60, tune=60, chains=1, random_state=0),
+    ]
+)
 def test_sklearn_compatible_mcmc(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DiagnosticWarning)
@@ -64,7 +68,9 @@ def test_classifier_errors(labelled):
     X, labels = labelled
     three = labels.copy()
     three[:5] = "other"
-    with pytest.raises(ValueError, match="Only binary classification is supported: BayesianLassoClassifier got y with 3 class"):
+    with pytest.raises(
+        ValueError, match="Only binary classification is supported: BayesianLassoClassifier got y with 3 class"
+    ):
         BayesianLassoClassifier().fit(X, three)
     with pytest.raises(ValueError, match="method must be one of"):
         HorseshoeClassifier(method="map").fit(X, labels)

@@ -1,7 +1,6 @@
 import io
 import re
 
-
 from bayes_sparse.cli import demo, main
 
 
@@ -12,9 +11,11 @@ def test_demo_prints_map_beside_lasso_with_certificate():
     assert "alpha = lam sigma / n" in text
     assert "Ridge alpha = 1 / s^2" in text
     # certificate table: three rows, gaps tiny, MAP equals Lasso
-    rows = re.findall(r"^\s*([\d.e+-]+)\s+([\d.e+-]+)\s+(\d+)\s+([\d.]+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)$", text, re.M)
+    rows = re.findall(
+        r"^\s*([\d.e+-]+)\s+([\d.e+-]+)\s+(\d+)\s+([\d.]+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)$", text, re.M
+    )
     assert len(rows) == 3
-    for lam, alpha, nnz, obj, gap, kkt, diff in rows:
+    for _lam, _alpha, _nnz, _obj, gap, kkt, diff in rows:
         assert float(gap) < 1e-8 and float(kkt) < 1e-8 and float(diff) < 1e-6
     nnz = [int(r[2]) for r in rows]
     assert nnz == sorted(nnz) and nnz[0] < 10  # sparser at larger lambda
@@ -56,7 +57,9 @@ def test_every_option_has_help_text():
     parsers = [parser, *subparsers[0].choices.values()]
     assert {p.prog for p in parsers} == {"bayes-sparse", "bayes-sparse demo", "bayes-sparse fit"}
     missing = [
-        (p.prog, a.dest) for p in parsers for a in p._actions
+        (p.prog, a.dest)
+        for p in parsers
+        for a in p._actions
         if not isinstance(a, argparse._SubParsersAction) and not (a.help and a.help.strip())
     ]
     assert missing == []

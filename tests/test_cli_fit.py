@@ -28,7 +28,9 @@ def _run(argv, capsys):
 
 def test_fit_writes_report_netcdf_csv(csv_file, tmp_path, capsys):
     out = tmp_path / "out"
-    code, stdout, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "laplace", "--out", str(out), *FAST], capsys)
+    code, stdout, err = _run(
+        ["fit", str(csv_file), "--target", "target", "--prior", "laplace", "--out", str(out), *FAST], capsys
+    )
     assert code == 0, err
     for name in ("report.html", "posterior.nc", "summary.csv", "selection.csv"):
         assert (out / name).is_file()
@@ -44,12 +46,16 @@ def test_fit_writes_report_netcdf_csv(csv_file, tmp_path, capsys):
 def test_fit_thin(csv_file, tmp_path, capsys):
     out = tmp_path / "thin"
     args = ["--draws", "50", "--thin", "3", "--tune", "50", "--chains", "1", "--seed", "1", "--quiet"]
-    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), *args], capsys)
+    code, _, err = _run(
+        ["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), *args], capsys
+    )
     assert code == 0, err
     import arviz as az
 
     assert az.from_netcdf(out / "posterior.nc").posterior.sizes["draw"] == 50
-    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "t0"), "--thin", "0"], capsys)
+    code, _, err = _run(
+        ["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "t0"), "--thin", "0"], capsys
+    )
     assert code == 2 and "thin must be an integer >= 1" in err
 
 
@@ -58,7 +64,11 @@ def test_fit_thin(csv_file, tmp_path, capsys):
     [
         (None, ["--target", "nope"], "target column 'nope' not found"),
         (lambda df: df.assign(city=["a"] * len(df)), ["--target", "target"], "non-numeric columns .*: city"),
-        (lambda df: df.assign(x0=[np.nan] + list(df["x0"][1:])), ["--target", "target"], "X contains NaN in column 'x0' .first at data row 0."),
+        (
+            lambda df: df.assign(x0=[np.nan] + list(df["x0"][1:])),
+            ["--target", "target"],
+            "X contains NaN in column 'x0' .first at data row 0.",
+        ),
     ],
 )
 def test_bad_input_one_line(csv_file, tmp_path, capsys, mutate, args, message):
@@ -88,7 +98,9 @@ def test_duplicate_header_refused_naming_the_names(tmp_path, capsys):
     rows = "\n".join(",".join(f"{v:.4f}" for v in rng.normal(size=5)) for _ in range(20))
     path.write_text("a,b,a,target,b\n" + rows + "\n")
     code, _, err = _run(["fit", str(path), "--target", "target", "--out", str(tmp_path / "o"), *FAST], capsys)
-    _one_line_error(code, err, r"duplicate column names in the header of dup.csv: 'a' \(columns 1, 3\); 'b' \(columns 2, 5\)")
+    _one_line_error(
+        code, err, r"duplicate column names in the header of dup.csv: 'a' \(columns 1, 3\); 'b' \(columns 2, 5\)"
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -98,7 +110,9 @@ def test_delimiter_sniffed(csv_file, tmp_path, capsys, sep, name):
     path = tmp_path / name
     df.to_csv(path, sep=sep, index=False)
     out = tmp_path / "out"
-    code, _, err = _run(["fit", str(path), "--target", "target", "--prior", "gaussian", "--out", str(out), *FAST], capsys)
+    code, _, err = _run(
+        ["fit", str(path), "--target", "target", "--prior", "gaussian", "--out", str(out), *FAST], capsys
+    )
     assert code == 0, err
     import arviz as az
 
@@ -129,8 +143,10 @@ def test_prior_hyper_parameters_reach_the_prior(csv_file, tmp_path, capsys, monk
         (["--prior", "laplace", "--lam", "3"], bs.Laplace(lam=3.0)),
         (["--prior", "laplace", "--scale", "0.5"], bs.Laplace(scale=0.5)),
         (["--prior", "gaussian", "--scale", "2"], bs.Gaussian(scale=2.0)),
-        (["--prior", "horseshoe", "--expected-nonzero", "2", "--slab-scale", "1.5"],
-         bs.Horseshoe(expected_nonzero=2.0, slab_scale=1.5)),
+        (
+            ["--prior", "horseshoe", "--expected-nonzero", "2", "--slab-scale", "1.5"],
+            bs.Horseshoe(expected_nonzero=2.0, slab_scale=1.5),
+        ),
         (["--prior", "horseshoe", "--slab-scale", "none"], bs.Horseshoe(slab_scale=None)),
         (["--prior", "elasticnet", "--lam1", "3", "--lam2", "0.5"], bs.ElasticNet(lam1=3.0, lam2=0.5)),
         (["--prior", "elasticnet", "--lam2", "0.5"], bs.ElasticNet(lam2=0.5)),
@@ -145,24 +161,37 @@ def test_prior_hyper_parameters_reach_the_prior(csv_file, tmp_path, capsys, monk
     "extra, message",
     [
         (["--prior", "gaussian", "--lam", "2"], r"--lam does not apply to --prior gaussian \(it takes: --scale\)"),
-        (["--prior", "laplace", "--expected-nonzero", "2", "--slab-scale", "1"],
-         r"--expected-nonzero, --slab-scale does not apply to --prior laplace \(it takes: --lam, --scale\)"),
+        (
+            ["--prior", "laplace", "--expected-nonzero", "2", "--slab-scale", "1"],
+            r"--expected-nonzero, --slab-scale does not apply to --prior laplace \(it takes: --lam, --scale\)",
+        ),
         (["--prior", "horseshoe", "--scale", "1"], r"--scale does not apply to --prior horseshoe"),
-        (["--prior", "elasticnet", "--lam", "1"], r"--lam does not apply to --prior elasticnet \(it takes: --lam1, --lam2\)"),
+        (
+            ["--prior", "elasticnet", "--lam", "1"],
+            r"--lam does not apply to --prior elasticnet \(it takes: --lam1, --lam2\)",
+        ),
         (["--prior", "elasticnet", "--lam1", "0"], r"ElasticNet lam1 must be a positive finite number"),
         (["--prior", "laplace", "--lam", "-1"], r"Laplace lam must be a positive finite number, got -1.0"),
         (["--prior", "laplace", "--lam", "1", "--scale", "1"], r"give either lam or scale"),
-        (["--prior", "horseshoe", "--expected-nonzero", "4"], r"expected_nonzero=4.0 must be smaller than the number of features \(4\)"),
+        (
+            ["--prior", "horseshoe", "--expected-nonzero", "4"],
+            r"expected_nonzero=4.0 must be smaller than the number of features \(4\)",
+        ),
     ],
 )
 def test_prior_hyper_parameter_errors(csv_file, tmp_path, capsys, extra, message):
-    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *FAST, *extra], capsys)
+    code, _, err = _run(
+        ["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *FAST, *extra], capsys
+    )
     _one_line_error(code, err, message)
     assert not (tmp_path / "o").exists()
 
 
 def test_sep_and_slab_scale_values_checked_by_argparse(csv_file, tmp_path, capsys):
-    for extra, message in ((["--sep", "ab"], "must be one character"), (["--slab-scale", "wide"], "must be a number or 'none'")):
+    for extra, message in (
+        (["--sep", "ab"], "must be one character"),
+        (["--slab-scale", "wide"], "must be a number or 'none'"),
+    ):
         with pytest.raises(SystemExit) as exc:
             cli.main(["fit", str(csv_file), "--target", "target", "--out", str(tmp_path / "o"), *extra])
         assert exc.value.code == 2 and message in capsys.readouterr().err
@@ -180,7 +209,9 @@ def test_existing_output_needs_force(csv_file, tmp_path, capsys):
     code, _, err = _run(["fit", str(csv_file), "--target", "target", "--out", str(out), *FAST], capsys)
     assert code == 2 and "exists; use --force" in err
     assert (out / "keep.txt").read_text() == "mine"
-    code, _, err = _run(["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), "--force", *FAST], capsys)
+    code, _, err = _run(
+        ["fit", str(csv_file), "--target", "target", "--prior", "gaussian", "--out", str(out), "--force", *FAST], capsys
+    )
     assert code == 0, err
     assert (out / "report.html").exists() and not (out / "keep.txt").exists()
 

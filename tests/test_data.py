@@ -40,8 +40,18 @@ def test_standardization_record(rng):
 @pytest.mark.parametrize(
     "X_fn, y_fn, err, message",
     [
-        (lambda X: X.assign(b=[np.nan] + [1.0] * 19), None, ValueError, r"X contains NaN in column 'b' \(first at row 0\)"),
-        (lambda X: X.assign(c=[1.0] * 5 + [np.inf] + [1.0] * 14), None, ValueError, "X contains infinite values in column 'c' .first at row 5."),
+        (
+            lambda X: X.assign(b=[np.nan] + [1.0] * 19),
+            None,
+            ValueError,
+            r"X contains NaN in column 'b' \(first at row 0\)",
+        ),
+        (
+            lambda X: X.assign(c=[1.0] * 5 + [np.inf] + [1.0] * 14),
+            None,
+            ValueError,
+            "X contains infinite values in column 'c' .first at row 5.",
+        ),
         (None, lambda y: y[:-1], ValueError, "X and y have inconsistent numbers of samples: 20 != 19"),
         (lambda X: X.iloc[:0], lambda y: y[:0], ValueError, "X has 0 samples"),
         (lambda X: X[[]], None, ValueError, "X has 0 features"),

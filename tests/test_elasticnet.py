@@ -9,7 +9,6 @@ scipy.stats densities of the joint model.
 """
 
 import math
-import warnings
 import zlib
 
 import numpy as np
@@ -63,17 +62,21 @@ def _log_c_quad(sigma, lam1, lam2):
 
 
 def _log_c_ndtr(sigma, lam1, lam2):
-    """The normaliser by completing the square: 2 sqrt(2 pi / lam2) sigma e^psi P(N(0, 1) > lam1 / (2 sigma sqrt(lam2)))."""
+    """The normaliser by completing the square:
+    2 sqrt(2 pi / lam2) sigma e^psi P(N(0, 1) > lam1 / (2 sigma sqrt(lam2)))."""
     psi = lam1**2 / (8 * lam2 * sigma**2)
-    return (math.log(2 * sigma) + 0.5 * math.log(2 * math.pi / lam2) + psi
-            + special.log_ndtr(-lam1 / (2 * sigma * math.sqrt(lam2))))
+    return (
+        math.log(2 * sigma)
+        + 0.5 * math.log(2 * math.pi / lam2)
+        + psi
+        + special.log_ndtr(-lam1 / (2 * sigma * math.sqrt(lam2)))
+    )
 
 
 def _log_c_gamma(sigma, lam1, lam2):
     """The normaliser in Li & Lin's incomplete-gamma form: sigma sqrt(2/lam2) e^psi Gamma_U(1/2, psi)."""
     psi = lam1**2 / (8 * lam2 * sigma**2)
-    return (math.log(sigma) + 0.5 * math.log(2 / lam2) + psi
-            + math.log(special.gamma(0.5) * special.gammaincc(0.5, psi)))
+    return math.log(sigma) + 0.5 * math.log(2 / lam2) + psi + math.log(special.gamma(0.5) * special.gammaincc(0.5, psi))
 
 
 def draw_enet(rng, lam1, lam2, sigma2, size):
@@ -150,7 +153,9 @@ def test_registry_rules_and_wording():
 
 
 # --------------------------------------------------------------------- conditionals
-@pytest.mark.parametrize("beta, sigma2, lam1, lam2", [(0.3, 1.0, 2.0, 1.0), (-2.0, 0.5, 1.0, 3.0), (1e-3, 2.0, 6.0, 0.5)])
+@pytest.mark.parametrize(
+    "beta, sigma2, lam1, lam2", [(0.3, 1.0, 2.0, 1.0), (-2.0, 0.5, 1.0, 3.0), (1e-3, 2.0, 6.0, 0.5)]
+)
 def test_mixing_conditional(beta, sigma2, lam1, lam2):
     """u = tau - 1 | beta: target N(beta | 0, sigma^2 u / (lam2 (1 + u))) TruncGamma(1 + u | 1/2, psi), in log u."""
     rng = np.random.default_rng(0)
@@ -159,8 +164,11 @@ def test_mixing_conditional(beta, sigma2, lam1, lam2):
 
     def logf(eta):
         uu = np.exp(eta)
-        return (stats.norm.logpdf(beta, 0, np.sqrt(sigma2 * uu / (lam2 * (1 + uu))))
-                + stats.gamma.logpdf(1 + uu, 0.5, scale=1 / psi) + eta)
+        return (
+            stats.norm.logpdf(beta, 0, np.sqrt(sigma2 * uu / (lam2 * (1 + uu))))
+            + stats.gamma.logpdf(1 + uu, 0.5, scale=1 / psi)
+            + eta
+        )
 
     _check_against_grid(np.log(u), logf, np.linspace(-30, 12, 80_001), _iid_se)
 
@@ -237,8 +245,11 @@ def test_penalty_conditionals_slice(which):
             l1, l2 = (math.exp(z), lam2) if which == "lam1" else (lam1, math.exp(z))
             logc = _log_c_ndtr(math.sqrt(sigma2), l1, l2)
             lp = -(l1 * np.abs(beta).sum() + l2 * beta @ beta) / (2 * sigma2) - beta.size * logc
-            hyp = (stats.gamma.logpdf(l1, prior.lam1_shape, scale=1 / prior.lam1_rate) if which == "lam1"
-                   else stats.gamma.logpdf(l2, prior.lam2_shape, scale=1 / prior.lam2_rate))
+            hyp = (
+                stats.gamma.logpdf(l1, prior.lam1_shape, scale=1 / prior.lam1_rate)
+                if which == "lam1"
+                else stats.gamma.logpdf(l2, prior.lam2_shape, scale=1 / prior.lam2_rate)
+            )
             out.append(lp + hyp + z)
         return np.array(out)
 
@@ -246,8 +257,11 @@ def test_penalty_conditionals_slice(which):
     lf = logf(grid)
     cdf = np.cumsum(np.exp(lf - lf.max()))
     starts = np.interp(rng.uniform(0, cdf[-1], size=3000), cdf, grid)
-    one = bs.ElasticNet(lam1=None, lam2=lam2, **{k: getattr(prior, k) for k in ("lam1_shape", "lam1_rate")}) \
-        if which == "lam1" else bs.ElasticNet(lam1=lam1, lam2=None, lam2_shape=1.5, lam2_rate=1.0)
+    one = (
+        bs.ElasticNet(lam1=None, lam2=lam2, **{k: getattr(prior, k) for k in ("lam1_shape", "lam1_rate")})
+        if which == "lam1"
+        else bs.ElasticNet(lam1=lam1, lam2=None, lam2_shape=1.5, lam2_rate=1.0)
+    )
     x = []
     for z in starts:
         l1, l2 = (math.exp(z), lam2) if which == "lam1" else (lam1, math.exp(z))
@@ -382,8 +396,9 @@ def test_sbc_small():
 def test_sbc_full(name, n, p):
     """>= 200 replications (240); chi-square uniformity of ranks, Bonferroni over scalars."""
     L, bins = 39, 8
-    ranks = sbc_ranks(GEWEKE_PRIORS[name], n=n, p=p, reps=240, L=L, seed=zlib.crc32(f"sbc{name}{n}".encode()),
-                      thin=5, tune=200)
+    ranks = sbc_ranks(
+        GEWEKE_PRIORS[name], n=n, p=p, reps=240, L=L, seed=zlib.crc32(f"sbc{name}{n}".encode()), thin=5, tune=200
+    )
     pv = _uniformity_pvalues(ranks, L, bins)
     print(f"SBC elastic net {name} n={n} p={p}: min p-value {pv.min():.4f} over {pv.size} scalars")
     assert np.all(pv > 0.01 / len(pv))
@@ -513,8 +528,10 @@ def test_map_fast_at_p_20000():
     t0 = time.perf_counter()
     sol = solve_elastic_net(d.Z, d.yc, alpha, 0.5)
     elapsed = time.perf_counter() - t0
-    print(f"elastic net MAP at n=100, p=20,000: {elapsed:.2f} s, {np.count_nonzero(sol.beta)} non-zeros, "
-          f"gap {sol.certificate.duality_gap:.2e}, {sol.n_outer} outer iterations")
+    print(
+        f"elastic net MAP at n=100, p=20,000: {elapsed:.2f} s, {np.count_nonzero(sol.beta)} non-zeros, "
+        f"gap {sol.certificate.duality_gap:.2e}, {sol.n_outer} outer iterations"
+    )
     assert sol.converged and sol.certificate.duality_gap <= GAP_RTOL * (d.yc @ d.yc) / d.n
     assert elapsed < 10.0  # about 1 s unloaded; the bound leaves room for a loaded machine
 

@@ -21,19 +21,25 @@ from bayes_sparse.estimators import (
 )
 
 FAST = dict(draws=150, tune=50, chains=2, random_state=0)
-SKLEARN_ATOL = 1e-7   # coefficients against scikit-learn at tol=1e-12 (standardized scale)
+SKLEARN_ATOL = 1e-7  # coefficients against scikit-learn at tol=1e-12 (standardized scale)
 SIGMA_EQ_TOL = 1e-10  # relative residual of the joint-mode sigma equation, recomputed here
 
 
 # Every check of scikit-learn's suite passes for all three estimators and for
 # the MAP mode with its defaults (like sklearn's Lasso()); none needs to be
 # listed in expected_failed_checks.
-@parametrize_with_checks([
-    BayesianLassoRegressor(**FAST), HorseshoeRegressor(**FAST), BayesianRidgeRegressor(**FAST),
-    BayesianLassoRegressor(method="map"), BayesianRidgeRegressor(method="map"),
-    BayesianElasticNetRegressor(**FAST), BayesianElasticNetRegressor(method="map"),
-    BayesianElasticNetRegressor(2.0, 1.0, method="map"),
-])
+@parametrize_with_checks(
+    [
+        BayesianLassoRegressor(**FAST),
+        HorseshoeRegressor(**FAST),
+        BayesianRidgeRegressor(**FAST),
+        BayesianLassoRegressor(method="map"),
+        BayesianRidgeRegressor(method="map"),
+        BayesianElasticNetRegressor(**FAST),
+        BayesianElasticNetRegressor(method="map"),
+        BayesianElasticNetRegressor(2.0, 1.0, method="map"),
+    ]
+)
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DiagnosticWarning)
@@ -99,8 +105,10 @@ def test_pipeline_gridsearch_cross_val():
 @pytest.mark.parametrize(
     "est, message",
     [
-        (BayesianLassoRegressor(method="map", conditional=False),
-         r"sigma=None is the joint mode of \(beta, sigma\), which is unique only for the conditional prior"),
+        (
+            BayesianLassoRegressor(method="map", conditional=False),
+            r"sigma=None is the joint mode of \(beta, sigma\), which is unique only for the conditional prior",
+        ),
         (BayesianRidgeRegressor(method="map", conditional=False), "unique only for the conditional prior"),
         (BayesianLassoRegressor(method="map", sigma=-2.0), "sigma must be None or a positive number"),
         (HorseshoeRegressor(method="map"), "method must be one of"),
@@ -149,7 +157,9 @@ def test_lasso_map_fixed_lam_joint_sigma_and_fixed_sigma_cv():
     np.testing.assert_allclose(est.coef_ * sd, ref.coef_, atol=SKLEARN_ATOL)
     r = y - ref.predict(Xs)
     k = n + p + 1
-    assert abs(k * est.sigma_**2 - 8.0 * np.abs(ref.coef_).sum() * est.sigma_ - r @ r) / (k * est.sigma_**2) < SIGMA_EQ_TOL
+    assert (
+        abs(k * est.sigma_**2 - 8.0 * np.abs(ref.coef_).sum() * est.sigma_ - r @ r) / (k * est.sigma_**2) < SIGMA_EQ_TOL
+    )
     assert est.joint_map_.sigma_residual < SIGMA_EQ_TOL and est.lam_ == 8.0
     # sigma given, lam=None: lam = n alpha / sigma, sigma unchanged
     fixed = BayesianLassoRegressor(method="map", sigma=1.5, random_state=0).fit(X, y)
@@ -194,14 +204,16 @@ def test_elastic_net_map_mode_equals_sklearn():
     n, lam1, lam2 = len(y), 30.0, 10.0
     est = BayesianElasticNetRegressor(lam1, lam2, method="map").fit(X, y)
     Xs = StandardScaler().fit_transform(X)
-    ref = ElasticNet(alpha=lam1 / (2 * n) + lam2 / n, l1_ratio=lam1 / (lam1 + 2 * lam2), tol=1e-12,
-                     max_iter=10**6).fit(Xs, y)
+    ref = ElasticNet(alpha=lam1 / (2 * n) + lam2 / n, l1_ratio=lam1 / (lam1 + 2 * lam2), tol=1e-12, max_iter=10**6).fit(
+        Xs, y
+    )
     np.testing.assert_allclose(est.coef_ * X.std(ddof=0).to_numpy(), ref.coef_, atol=SKLEARN_ATOL)
     assert est.alpha_ == pytest.approx(ref.alpha) and est.l1_ratio_ == pytest.approx(ref.l1_ratio)
     assert est.map_.duality_gap_ < 1e-9 and est.sigma_ > 0
     np.testing.assert_allclose(est.predict(X), ref.predict(Xs), atol=1e-6)
     cv = BayesianElasticNetRegressor(method="map", random_state=0).fit(X, y)
     assert bs.elastic_net_alpha(bs.ElasticNet(lam1=cv.lam1_, lam2=cv.lam2_), n) == pytest.approx(
-        (cv.alpha_, cv.l1_ratio_), rel=1e-12)
+        (cv.alpha_, cv.l1_ratio_), rel=1e-12
+    )
     with pytest.raises(ValueError, match="give both lam1 and lam2, or neither"):
         BayesianElasticNetRegressor(1.0, method="map").fit(X, y)

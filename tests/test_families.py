@@ -31,8 +31,18 @@ def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
     lam = 1.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DiagnosticWarning)
-        post = bs.fit(x[:, None], y, bs.Laplace(lam=lam), family="bernoulli", standardize=False, draws=2000,
-                      tune=1000, chains=2, random_seed=5, progressbar=False)
+        post = bs.fit(
+            x[:, None],
+            y,
+            bs.Laplace(lam=lam),
+            family="bernoulli",
+            standardize=False,
+            draws=2000,
+            tune=1000,
+            chains=2,
+            random_seed=5,
+            progressbar=False,
+        )
     assert post.sampler == "nuts" and post.spec.family == "bernoulli"
     b0, b1 = np.meshgrid(np.linspace(-2.5, 3.0, 551), np.linspace(-1.5, 4.0, 551), indexing="ij")
     eta = b0[..., None] + b1[..., None] * x
@@ -45,7 +55,10 @@ def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
         draws = post.idata.posterior[name]
         mc = float(az.mcse(post.idata.posterior[[name]])[name].values.max())
         z = (float(draws.mean()) - mean) / mc
-        print(f"{name}: grid mean {mean:.4f} sd {sd:.4f}; NUTS {float(draws.mean()):.4f} {float(draws.std()):.4f}; z {z:.2f}")
+        print(
+            f"{name}: grid mean {mean:.4f} sd {sd:.4f}; "
+            f"NUTS {float(draws.mean()):.4f} {float(draws.std()):.4f}; z {z:.2f}"
+        )
         assert abs(z) < Z_MAX
         assert float(draws.std()) == pytest.approx(sd, rel=SD_RTOL)
 
@@ -55,13 +68,24 @@ def test_bernoulli_log_likelihood_and_predictions(binary_1d):
     X = np.column_stack([x, np.random.default_rng(1).normal(size=x.size)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DiagnosticWarning)
-        post = bs.fit(X, y.astype(bool), bs.Horseshoe(expected_nonzero=1), family="bernoulli", draws=100, tune=100,
-                      chains=2, random_seed=1, progressbar=False, posterior_predictive=True)
+        post = bs.fit(
+            X,
+            y.astype(bool),
+            bs.Horseshoe(expected_nonzero=1),
+            family="bernoulli",
+            draws=100,
+            tune=100,
+            chains=2,
+            random_seed=1,
+            progressbar=False,
+            posterior_predictive=True,
+        )
     p = post.idata.posterior
     assert "sigma" not in p and {"tau", "local_scale", "m_eff"} <= set(p.data_vars)
     eta = p["intercept"].values[..., None] + p["beta"].values @ X.T
-    np.testing.assert_allclose(post.idata.log_likelihood["y"].values, stats.bernoulli.logpmf(y, special.expit(eta)),
-                               rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(
+        post.idata.log_likelihood["y"].values, stats.bernoulli.logpmf(y, special.expit(eta)), rtol=1e-8, atol=1e-12
+    )
     prob = post.predict(X[:4])
     np.testing.assert_allclose(prob, special.expit(eta.reshape(-1, x.size)[:, :4]).mean(0), rtol=1e-12)
     assert set(np.unique(post.predict(X[:4], kind="samples"))) <= {0.0, 1.0}

@@ -79,8 +79,8 @@ def test_python_and_compiled_slice_samplers_are_one_algorithm():
         eta_py, eta_nb = 0.3, 0.3
         rng_py, rng_nb = np.random.default_rng(k), np.random.default_rng(k)
         for _ in range(200):
-            eta_py = slice_sample(rng_py, lambda e: log_local_collapsed(e, a, h, tau2, inv_c2), eta_py,
-                                  width=2.0, max_steps=64).x
+            logf = lambda e, a=a, h=h, tau2=tau2, inv_c2=inv_c2: log_local_collapsed(e, a, h, tau2, inv_c2)
+            eta_py = slice_sample(rng_py, logf, eta_py, width=2.0, max_steps=64).x
             eta_nb, failed = _slice_eta(rng_nb, eta_nb, a, h, tau2, inv_c2)
             assert failed == 0
         assert eta_py == pytest.approx(eta_nb, rel=1e-12)
@@ -117,8 +117,12 @@ def test_collapsed_local_update_matches_joint_grid(signal, c2):
     E, B = np.meshgrid(eta_grid, b_grid, indexing="ij")
     l2 = np.exp(2 * E)
     lt2 = l2 if c2 is None else c2 * l2 / (c2 + tau2 * l2)
-    logj = (stats.halfcauchy.logpdf(np.exp(E)) + E + stats.norm.logpdf(B, 0, np.sqrt(sigma2 * tau2 * lt2))
-            - ((r[None, None, :] - B[..., None] * z) ** 2).sum(-1) / (2 * sigma2))
+    logj = (
+        stats.halfcauchy.logpdf(np.exp(E))
+        + E
+        + stats.norm.logpdf(B, 0, np.sqrt(sigma2 * tau2 * lt2))
+        - ((r[None, None, :] - B[..., None] * z) ** 2).sum(-1) / (2 * sigma2)
+    )
     w = np.exp(logj - logj.max())
     log_eta = np.log(np.trapezoid(w, b_grid, axis=1) + 1e-300)
     log_beta = np.log(np.trapezoid(w, eta_grid, axis=0) + 1e-300)
@@ -195,8 +199,11 @@ def _tau_logf(data, lam2, tau0, noise, c2=None):
 
 
 @pytest.mark.parametrize("n, p", [(12, 4), (6, 15)])
-@pytest.mark.parametrize("regularized, width", [(False, None), (True, None), (True, 0.7)],
-                         ids=["plain", "regularized-stepping-out", "regularized-fixed-width"])
+@pytest.mark.parametrize(
+    "regularized, width",
+    [(False, None), (True, None), (True, 0.7)],
+    ids=["plain", "regularized-stepping-out", "regularized-fixed-width"],
+)
 def test_global_scale_marginal_update(n, p, regularized, width):
     """The tau update leaves its exact marginal invariant: chains started from exact
     draws of the marginal (inverse CDF on a dense-numpy grid) are still distributed
@@ -287,8 +294,12 @@ def geweke_z(prior, n, p, m, seed, n_batches=50):
     rules = rules_for(prior)
     spec, module = rules.sampler_spec(prior, n, p), rules.sampler
     # marginal-conditional: independent draws from the prior
-    mc = np.array([_test_functions(th["beta"], th["sigma2"], _prior_hyper(th, prior))
-                   for th in (prior_draw(rng, prior, NOISE, n, p) for _ in range(m))])
+    mc = np.array(
+        [
+            _test_functions(th["beta"], th["sigma2"], _prior_hyper(th, prior))
+            for th in (prior_draw(rng, prior, NOISE, n, p) for _ in range(m))
+        ]
+    )
     # successive-conditional: alternate a Gibbs sweep and fresh data
     th = prior_draw(rng, prior, NOISE, n, p)
     y = centred_y(rng, Z, th["beta"], th["sigma2"])
@@ -348,8 +359,11 @@ def test_plain_horseshoe_matches_big_slab_path(n, p):
         fs["log_sigma2"] = np.stack([2 * np.log(o["sigma"]) for o in outs])
         fs["log_tau2"] = np.stack([2 * np.log(o["tau"]) for o in outs])
         stats_[name] = {k: (v.mean(), v.std() / np.sqrt(float(az.ess(v)))) for k, v in fs.items()}
-    z = {k: (stats_["plain"][k][0] - stats_["big-slab"][k][0]) / np.hypot(stats_["plain"][k][1], stats_["big-slab"][k][1])
-         for k in stats_["plain"]}
+    z = {
+        k: (stats_["plain"][k][0] - stats_["big-slab"][k][0])
+        / np.hypot(stats_["plain"][k][1], stats_["big-slab"][k][1])
+        for k in stats_["plain"]
+    }
     print("plain vs big slab z:", {k: round(v, 2) for k, v in z.items()})
     assert all(abs(v) < Z_MAX for v in z.values())
 
@@ -362,7 +376,7 @@ def sbc_ranks(prior, n, p, reps, L, seed, thin=4, tune=150):
     rules = rules_for(prior)
     spec = rules.sampler_spec(prior, n, p)
     ranks = []
-    for r in range(reps):
+    for _ in range(reps):
         Z = rng.normal(size=(n, p))
         Z -= Z.mean(0)
         th = prior_draw(rng, prior, NOISE, n, p)
@@ -383,7 +397,9 @@ def _uniformity_pvalues(ranks, L, bins):
 
 
 @pytest.mark.parametrize(
-    "prior", [bs.Laplace(lam=2.0), bs.Gaussian(scale=1.0), bs.Horseshoe(slab_scale=1.0)], ids=["laplace", "gaussian", "horseshoe"]
+    "prior",
+    [bs.Laplace(lam=2.0), bs.Gaussian(scale=1.0), bs.Horseshoe(slab_scale=1.0)],
+    ids=["laplace", "gaussian", "horseshoe"],
 )
 def test_sbc_small(prior):
     L, bins = 39, 5
@@ -410,7 +426,9 @@ SBC_PRIORS = {
 def test_sbc_full(name, n, p):
     """>= 200 replications; chi-square uniformity of ranks, Bonferroni over scalars."""
     L, bins = 39, 8
-    ranks = sbc_ranks(SBC_PRIORS[name], n=n, p=p, reps=240, L=L, seed=zlib.crc32(f"{name}{n}".encode()), thin=5, tune=200)
+    ranks = sbc_ranks(
+        SBC_PRIORS[name], n=n, p=p, reps=240, L=L, seed=zlib.crc32(f"{name}{n}".encode()), thin=5, tune=200
+    )
     pv = _uniformity_pvalues(ranks, L, bins)
     print(f"SBC {name} n={n} p={p}: min p-value {pv.min():.4f} over {pv.size} scalars")
     assert np.all(pv > 0.01 / len(pv))
@@ -472,8 +490,17 @@ def wide_problem():
 
 def test_layout_matches_nuts_and_tools_work(wide_problem):
     X, y = wide_problem
-    res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=3), sampler="auto", draws=300, tune=100, chains=2,
-                 random_seed=1, progressbar=False)
+    res = bs.fit(
+        X,
+        y,
+        bs.Horseshoe(expected_nonzero=3),
+        sampler="auto",
+        draws=300,
+        tune=100,
+        chains=2,
+        random_seed=1,
+        progressbar=False,
+    )
     assert res.sampler == "gibbs"
     idata = res.idata
     for group in ("posterior", "log_likelihood", "observed_data", "sample_stats"):
@@ -495,7 +522,9 @@ def test_layout_matches_nuts_and_tools_work(wide_problem):
 
 
 @pytest.mark.parametrize("shape", [(40, 5), (15, 40)], ids=["n>=p", "p>n"])
-@pytest.mark.parametrize("prior", [bs.Laplace(), bs.Gaussian(), bs.Horseshoe()], ids=["laplace", "gaussian", "horseshoe"])
+@pytest.mark.parametrize(
+    "prior", [bs.Laplace(), bs.Gaussian(), bs.Horseshoe()], ids=["laplace", "gaussian", "horseshoe"]
+)
 def test_seeds_reproduce_and_cores_do_not_matter(shape, prior):
     X, y, _ = bs.datasets.make_sparse_regression(*shape, 2, random_state=0)
     kw = dict(sampler="gibbs", draws=40, tune=10, chains=2, progressbar=False)
@@ -529,8 +558,18 @@ def test_progress_bar(capsys, cores):
     X, y, _ = bs.datasets.make_sparse_regression(30, 4, 2, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.DiagnosticWarning)
-        res = bs.fit(X, y, bs.Laplace(), sampler="gibbs", draws=50, tune=10, chains=2, cores=cores,
-                     random_seed=0, progressbar=True)
+        res = bs.fit(
+            X,
+            y,
+            bs.Laplace(),
+            sampler="gibbs",
+            draws=50,
+            tune=10,
+            chains=2,
+            cores=cores,
+            random_seed=0,
+            progressbar=True,
+        )
     assert res.idata.posterior["beta"].shape == (2, 50, 4)
     assert "Gibbs chain" in capsys.readouterr().out
 

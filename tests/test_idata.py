@@ -45,7 +45,10 @@ def test_nuts_and_gibbs_share_the_schema(data, name):
 
 def test_schema_follows_the_specification():
     assert posterior_names(ModelSpec.build(bs.Laplace(lam=1.0), sigma=2.0, standardize=False)) == (
-        "beta", "intercept", "intercept_c", "sigma",
+        "beta",
+        "intercept",
+        "intercept_c",
+        "sigma",
     )
     names = posterior_names(ModelSpec.build(bs.Horseshoe(slab_scale=None)))
     assert {"tau", "local_scale", "m_eff", "beta_std"} <= set(names) and "c2" not in names

@@ -1,7 +1,6 @@
 """MAP = penalised optimum: against scikit-learn at tight tolerance and against
 the PyMC model's own log density."""
 
-
 import numpy as np
 import pytest
 from sklearn.linear_model import Lasso, Ridge

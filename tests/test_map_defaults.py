@@ -24,12 +24,12 @@ from bayes_sparse._map_defaults import (
     sigma_exponent,
 )
 
-SIGMA_RTOL_BRUTE = 1e-5   # brute force: limited by quadrature and the 1-D optimiser
+SIGMA_RTOL_BRUTE = 1e-5  # brute force: limited by quadrature and the 1-D optimiser
 COEF_ATOL_BRUTE = 1e-5
-RESIDUAL_TOL = 1e-12      # sigma equation at the returned mode (relative)
-GAP_REL_TOL = 1e-10       # lasso duality gap relative to ||y_c||^2 / n
+RESIDUAL_TOL = 1e-12  # sigma equation at the returned mode (relative)
+GAP_REL_TOL = 1e-10  # lasso duality gap relative to ||y_c||^2 / n
 KKT_TOL = 1e-9
-SKLEARN_ATOL = 1e-7       # against scikit-learn at tol=1e-14
+SKLEARN_ATOL = 1e-7  # against scikit-learn at tol=1e-14
 
 
 def _problem(n, p, seed, noise=1.0):
@@ -70,8 +70,9 @@ def _brute_force_lasso(Z, y, lam):
     values = np.array([profile(s) for s in grid])
     i = int(np.argmin(values))
     assert 0 < i < len(grid) - 1, "brute-force optimum on the grid edge"
-    res = optimize.minimize_scalar(profile, bounds=(grid[i - 1], grid[i + 1]), method="bounded",
-                                   options={"xatol": 1e-10 * grid[i]})
+    res = optimize.minimize_scalar(
+        profile, bounds=(grid[i - 1], grid[i + 1]), method="bounded", options={"xatol": 1e-10 * grid[i]}
+    )
     return res.x, _sk_lasso(Z, y, lam * res.x / n), grid, values
 
 
@@ -147,8 +148,9 @@ def test_joint_map_ridge_matches_brute_force():
         prior = stats.norm.logpdf(ref, scale=s * scale).sum()
         return -(_log_marginal_intercept(y, Z @ ref, s) + prior - np.log(s**2))
 
-    res = optimize.minimize_scalar(nlp, bounds=(0.05 * y.std(), 2 * y.std()), method="bounded",
-                                   options={"xatol": 1e-12})
+    res = optimize.minimize_scalar(
+        nlp, bounds=(0.05 * y.std(), 2 * y.std()), method="bounded", options={"xatol": 1e-12}
+    )
     np.testing.assert_allclose(jm.sigma, res.x, rtol=SIGMA_RTOL_BRUTE)
     assert jm.sigma_residual < RESIDUAL_TOL
 
@@ -184,8 +186,10 @@ def test_cv_ridge_alpha_matches_sklearn():
         (lambda Z, yc: joint_map_lasso(Z, yc, 0.0), "lam must be a positive finite number, got 0.0"),
         (lambda Z, yc: joint_map_lasso(Z, yc, 1.0, sigma_init=-1), "sigma_init must be a positive finite number"),
         (lambda Z, yc: joint_map_ridge(Z, yc, np.inf), "scale must be a positive finite number"),
-        (lambda Z, yc: lam_from_lasso_alpha(Z, yc, 0.1, conditional=False),
-         "only defined for the conditional prior: give sigma"),
+        (
+            lambda Z, yc: lam_from_lasso_alpha(Z, yc, 0.1, conditional=False),
+            "only defined for the conditional prior: give sigma",
+        ),
     ],
 )
 def test_bad_input(call, message):

@@ -47,8 +47,7 @@ def test_chains_start_from_different_supports(twins):
 def test_two_mode_problem_is_flagged(twins):
     X, y = twins
     with pytest.warns(bs.DiagnosticWarning, match="Chains disagree about which features are in"):
-        post = bs.fit(X, y, bs.Horseshoe(expected_nonzero=1), draws=150, tune=100, random_seed=1,
-                      progressbar=False)
+        post = bs.fit(X, y, bs.Horseshoe(expected_nonzero=1), draws=150, tune=100, random_seed=1, progressbar=False)
     check = post.diagnostics["support_agreement"]
     assert not check.passed and check.value > SPREAD_MAX and check.worst in ("x0", "x1")
     supports = post.competing_supports()

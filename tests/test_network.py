@@ -64,8 +64,10 @@ def test_recovery_beats_graphical_lasso(ggm):
     f1_glasso = glasso_f1(X, truth)
     lasso = fit_network(X, method="map", random_seed=1, n_jobs=2, progressbar=False)
     f1_lasso = f1_score(lasso.adjacency.to_numpy(), truth.to_numpy())
-    print(f"\nF1 on a 25-gene GGM (n=150): horseshoe AND + Bayesian FDR {f1_bayes:.3f}, "
-          f"LassoCV neighbourhood selection (AND) {f1_lasso:.3f}, GraphicalLassoCV {f1_glasso:.3f}")
+    print(
+        f"\nF1 on a 25-gene GGM (n=150): horseshoe AND + Bayesian FDR {f1_bayes:.3f}, "
+        f"LassoCV neighbourhood selection (AND) {f1_lasso:.3f}, GraphicalLassoCV {f1_glasso:.3f}"
+    )
     assert net.metrics(truth)["f1"] == pytest.approx(f1_bayes)
     assert f1_bayes >= F1_MIN
     assert f1_bayes >= f1_glasso + F1_MARGIN
@@ -134,8 +136,7 @@ def test_regulators_restrict_the_sources():
     assert one[["weight_st", "weight_ts"]].isna().sum(axis=1).eq(1).all()
     assert np.array_equal(one["selected"], one[["weight_st", "weight_ts"]].abs().max(axis=1) > 0)
     # a subset of targets: the same per-target fits, and only pairs with a fitted direction
-    part = fit_network(X, method="map", alpha=0.05, regulators=regs, targets=["g1", "g3"], n_jobs=1,
-                       progressbar=False)
+    part = fit_network(X, method="map", alpha=0.05, regulators=regs, targets=["g1", "g3"], n_jobs=1, progressbar=False)
     assert list(part.diagnostics.index) == ["g1", "g3"]
     np.testing.assert_array_equal(part.coef[["g1", "g3"]], net.coef[["g1", "g3"]])
     assert set(part.edges["source"]) | set(part.edges["target"]) <= set(regs) | {"g1"}
@@ -205,8 +206,11 @@ def test_keep_fits_returns_the_posteriors():
     [
         (lambda X: X.iloc[:, :2], ValueError, r"a network needs at least 3 genes \(columns of X\), got 2"),
         (lambda X: X.assign(g1=5.0), ValueError, r"gene 'g1' is constant across samples.*drop it"),
-        (lambda X: X.assign(g2=X["g2"].where(X.index != 7)), ValueError,
-         r"X contains NaN in column 'g2' \(first at row 7\)"),
+        (
+            lambda X: X.assign(g2=X["g2"].where(X.index != 7)),
+            ValueError,
+            r"X contains NaN in column 'g2' \(first at row 7\)",
+        ),
         (lambda X: X.assign(g0=X["g0"].astype(str)), TypeError, r"X column 'g0' is not numeric"),
         (lambda X: X.iloc[:2], ValueError, r"need at least 3 samples \(rows of X\), got 2"),
     ],
@@ -290,18 +294,53 @@ def test_cli_network(tmp_path, capsys):
     regs = tmp_path / "tfs.txt"
     regs.write_text("# transcription factors\ng0\ng2\n\ng4\n")
     out = tmp_path / "net"
-    rc = main(["network", str(data), "--out", str(out), "--regulators", str(regs), "--method", "map",
-               "--index-col", "sample", "--quiet", "--seed", "0", "--n-jobs", "1"])
+    rc = main(
+        [
+            "network",
+            str(data),
+            "--out",
+            str(out),
+            "--regulators",
+            str(regs),
+            "--method",
+            "map",
+            "--index-col",
+            "sample",
+            "--quiet",
+            "--seed",
+            "0",
+            "--n-jobs",
+            "1",
+        ]
+    )
     assert rc == 0
-    assert {p.name for p in out.iterdir()} == {"edges.csv", "adjacency.csv", "diagnostics.csv", "report.html",
-                                               "network.png"}
+    assert {p.name for p in out.iterdir()} == {
+        "edges.csv",
+        "adjacency.csv",
+        "diagnostics.csv",
+        "report.html",
+        "network.png",
+    }
     edges = pd.read_csv(out / "edges.csv")
     assert (edges["source"].isin(["g0", "g2", "g4"]) | edges["target"].isin(["g0", "g2", "g4"])).all()
     assert "edges among 6 genes" in capsys.readouterr().out
 
     regs.write_text("g0\nTP53\n")
-    rc = main(["network", str(data), "--out", str(tmp_path / "b"), "--regulators", str(regs), "--method", "map",
-               "--index-col", "sample", "--quiet"])
+    rc = main(
+        [
+            "network",
+            str(data),
+            "--out",
+            str(tmp_path / "b"),
+            "--regulators",
+            str(regs),
+            "--method",
+            "map",
+            "--index-col",
+            "sample",
+            "--quiet",
+        ]
+    )
     assert rc == 2
     assert "1 regulators in tfs.txt are not columns of the data: TP53" in capsys.readouterr().err
 

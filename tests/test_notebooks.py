@@ -41,7 +41,9 @@ def test_notebook_executes_with_figures(path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     committed = nbformat.read(path, as_version=4)
-    assert count_images(committed) >= MIN_FIGURES, f"{path.name} is committed without its figures: run notebooks/make_notebooks.py"
+    assert count_images(committed) >= MIN_FIGURES, (
+        f"{path.name} is committed without its figures: run notebooks/make_notebooks.py"
+    )
     sources = "\n".join(c.source for c in committed.cells if c.cell_type == "code")
     assert "matplotlib.use" not in sources and "%matplotlib" not in sources, "no backend switching in notebooks"
 

@@ -22,15 +22,34 @@ def problem():
 def _run(problem, prior, auto, seed=3, chains=2, **kw):
     X, y = problem
     design = prepare_data(X, y)
-    return sample_gibbs(design, ModelSpec.build(prior), draws=None, tune=100, chains=chains, random_seed=seed,
-                        progressbar=False, cores=1, auto=auto, **kw)
+    return sample_gibbs(
+        design,
+        ModelSpec.build(prior),
+        draws=None,
+        tune=100,
+        chains=chains,
+        random_seed=seed,
+        progressbar=False,
+        cores=1,
+        auto=auto,
+        **kw,
+    )
 
 
 def _fixed(problem, prior, draws, thin=1, seed=3, chains=2):
     X, y = problem
     design = prepare_data(X, y)
-    return sample_gibbs(design, ModelSpec.build(prior), draws=draws, tune=100, chains=chains, random_seed=seed,
-                        progressbar=False, cores=1, thin=thin)
+    return sample_gibbs(
+        design,
+        ModelSpec.build(prior),
+        draws=draws,
+        tune=100,
+        chains=chains,
+        random_seed=seed,
+        progressbar=False,
+        cores=1,
+        thin=thin,
+    )
 
 
 def test_easy_problem_stops_at_the_first_check(problem):

@@ -13,8 +13,17 @@ from bayes_sparse import plots, report, selection
 @pytest.fixture(scope="module")
 def fitted():
     X, y, _ = bs.datasets.make_sparse_regression(60, 8, 3, random_state=1, as_frame=True)
-    res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=3), sampler="gibbs", draws=400, tune=200, chains=2,
-                 random_seed=0, progressbar=False)
+    res = bs.fit(
+        X,
+        y,
+        bs.Horseshoe(expected_nonzero=3),
+        sampler="gibbs",
+        draws=400,
+        tune=200,
+        chains=2,
+        random_seed=0,
+        progressbar=False,
+    )
     return X, y, res, selection.compare_selection(res, n_subsamples=10)
 
 
@@ -87,11 +96,16 @@ def fake_horseshoe_result(p, n=100, draws=200, chains=2, seed=0):
     kappa = rng.uniform(0.5, 1.0, size=(chains, draws, p))
     kappa[:, :, :5] = 0.05
     names = [f"feature_with_a_long_name_{j}" for j in range(p)]
-    idata = az.from_dict(posterior={"beta": beta, "kappa": kappa, "m_eff": (1 - kappa).sum(-1)},
-                         coords={"feature": names}, dims={"beta": ["feature"], "kappa": ["feature"]})
+    idata = az.from_dict(
+        posterior={"beta": beta, "kappa": kappa, "m_eff": (1 - kappa).sum(-1)},
+        coords={"feature": names},
+        dims={"beta": ["feature"], "kappa": ["feature"]},
+    )
     post = idata.posterior
     return SimpleNamespace(
-        idata=idata, prior=bs.Horseshoe(expected_nonzero=5), feature_names=tuple(names),
+        idata=idata,
+        prior=bs.Horseshoe(expected_nonzero=5),
+        feature_names=tuple(names),
         design=SimpleNamespace(n=n, p=p, X=X, y=y),
         draws=lambda name: np.asarray(post[name].values).reshape((-1,) + post[name].shape[2:]),
     )
@@ -102,9 +116,15 @@ def fake_table(res, seed=0):
     p = res.design.p
     pi = rng.uniform(0, 0.3, p)
     pi[:5] = 1.0
-    return pd.DataFrame({"inclusion_prob": pi, "stability_freq": rng.uniform(0, 1, p),
-                         "selected_bayes": pi > 0.5, "lasso_min": rng.standard_normal(p)},
-                        index=pd.Index(res.feature_names, name="feature"))
+    return pd.DataFrame(
+        {
+            "inclusion_prob": pi,
+            "stability_freq": rng.uniform(0, 1, p),
+            "selected_bayes": pi > 0.5,
+            "lasso_min": rng.standard_normal(p),
+        },
+        index=pd.Index(res.feature_names, name="feature"),
+    )
 
 
 #: Largest side of an embedded figure; browsers may show larger images blank.

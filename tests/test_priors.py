@@ -48,7 +48,9 @@ def test_non_numeric_hyperparameter_is_type_error():
 
 def test_priors_are_frozen():
     prior = bs.Laplace(lam=1.0)
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         prior.lam = 2.0
 
 

@@ -87,11 +87,14 @@ def test_rescaled_columns_posterior_consistent():
     a = bs.fit(X, y, bs.Horseshoe(), **kw)
     b = bs.fit(Xs, y, bs.Horseshoe(), **kw)
     # same seed, same standardized problem: identical draws up to rounding
-    np.testing.assert_allclose(b.draws("beta") * np.array([1e-8, 1.0, 1e8, 1.0, 1.0]), a.draws("beta"), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        b.draws("beta") * np.array([1e-8, 1.0, 1e8, 1.0, 1.0]), a.draws("beta"), rtol=1e-6, atol=1e-9
+    )
 
 
 def test_p_much_larger_than_n_is_accepted():
     X, y, _ = bs.datasets.make_sparse_regression(20, 3000, 2, random_state=0)
-    res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=2), sampler="gibbs", draws=30, tune=10, chains=1,
-                 progressbar=False)
+    res = bs.fit(
+        X, y, bs.Horseshoe(expected_nonzero=2), sampler="gibbs", draws=30, tune=10, chains=1, progressbar=False
+    )
     assert res.idata.posterior["beta"].shape == (1, 30, 3000)

@@ -87,7 +87,8 @@ def test_feature_that_leaves_and_reenters():
     print(
         f"x2: first entry alpha = {row['alpha_enter']:.10g} (scikit-learn {enters[0]:.10g}), "
         f"leaves at {row['alpha_drops']}, re-enters at {enters[1:]}, "
-        f"final drop-out as alpha grows = {row['alpha_enter']:.10g}, stays in below alpha = {row['alpha_last_enter']:.10g}"
+        f"final drop-out as alpha grows = {row['alpha_enter']:.10g}, "
+        f"stays in below alpha = {row['alpha_last_enter']:.10g}"
     )
     assert row["n_drops"] == 2
     # The certified MAP confirms every event: zero just above the first entry, non-zero just below;
@@ -128,7 +129,7 @@ def test_lam_enter_is_the_equivalent_laplace_rate():
     X, y = correlated_data()
     sigma = 2.0
     table = bs.lasso_ranking(X, y, sigma=sigma)
-    for name, row in table.iterrows():
+    for _, row in table.iterrows():
         prior = bs.laplace_from_alpha(row["alpha_enter"], sigma=sigma, n=len(y), conditional=True)
         np.testing.assert_allclose(row["lam_enter"], prior.lam, rtol=1e-12)
     assert "lam_enter" not in bs.lasso_ranking(X, y, check=False).columns

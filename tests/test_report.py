@@ -57,27 +57,50 @@ def test_no_overwrite_and_atomic(evil_fit, tmp_path, monkeypatch):
 
 def test_horseshoe_report_says_no_map(tmp_path):
     X, y, _ = bs.datasets.make_sparse_regression(50, 6, 2, random_state=1)
-    res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=2), sampler="gibbs", draws=300, tune=100, chains=2,
-                 random_seed=0, progressbar=False)
+    res = bs.fit(
+        X,
+        y,
+        bs.Horseshoe(expected_nonzero=2),
+        sampler="gibbs",
+        draws=300,
+        tune=100,
+        chains=2,
+        random_seed=0,
+        progressbar=False,
+    )
     text = bs.write_report(res, tmp_path / "h.html").read_text()
     assert "no penalised-regression equivalent" in text and "m_eff" in text
 
 
 #: Probe appended to a *copy* of a report (the report itself has no scripts):
 #: after loading, it records each image's decoded size, or BROKEN.
-IMAGE_PROBE = ("<script>window.addEventListener('load',function(){var r=[];for(const i of document.images)"
-               "{r.push(i.complete&&i.naturalWidth>0?i.naturalWidth+'x'+i.naturalHeight:'BROKEN');}"
-               "document.body.setAttribute('data-images',r.join(','));});</script>")
+IMAGE_PROBE = (
+    "<script>window.addEventListener('load',function(){var r=[];for(const i of document.images)"
+    "{r.push(i.complete&&i.naturalWidth>0?i.naturalWidth+'x'+i.naturalHeight:'BROKEN');}"
+    "document.body.setAttribute('data-images',r.join(','));});</script>"
+)
 
 
 def _chromium_dom(path, tmp_path):
     probe = tmp_path / f"probe-{path.name}"
     probe.write_text(path.read_text().replace("</body>", IMAGE_PROBE + "</body>"))
     out = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
-        capture_output=True, text=True, timeout=180,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     found = re.search(r'data-images="([^"]*)"', out.stdout)
     assert found, out.stderr[-2000:]
@@ -108,8 +131,17 @@ def wide(tmp_path_factory):
     X, y, _ = bs.datasets.make_sparse_regression(100, 20_000, 5, random_state=0, as_frame=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.diagnostics.DiagnosticWarning)
-        res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=5), sampler="gibbs", draws=30, tune=10, chains=2,
-                     random_seed=0, progressbar=False)
+        res = bs.fit(
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=5),
+            sampler="gibbs",
+            draws=30,
+            tune=10,
+            chains=2,
+            random_seed=0,
+            progressbar=False,
+        )
     table = bs.compare_selection(res, n_subsamples=10)
     path = bs.write_report(res, tmp_path_factory.mktemp("wide") / "report.html", table=table)
     return res, table, path
@@ -127,7 +159,7 @@ def test_wide_report_reads_at_any_p(wide):
     assert size < HTML_MAX_BYTES
     # verdict first: right after the title, and it says whether the chains converged
     assert text.index('<section id="verdict">') < text.index('<section id="data-model">')
-    verdict = text[text.index('<section id="verdict">'):text.index('<section id="data-model">')]
+    verdict = text[text.index('<section id="verdict">') : text.index('<section id="data-model">')]
     assert ("Not converged" in verdict) != res.diagnostics.passed
     assert "features selected" in verdict
     images = _images(text)
@@ -136,12 +168,12 @@ def test_wide_report_reads_at_any_p(wide):
         w, h = report.png_size(data)
         assert 0 < w < PIXEL_LIMIT and 0 < h < PIXEL_LIMIT, (w, h)
     # tables show the top 30 features, not 20,000
-    posterior = text[text.index('<section id="posterior">'):text.index('<section id="diagnostics">')]
+    posterior = text[text.index('<section id="posterior">') : text.index('<section id="diagnostics">')]
     assert posterior.count("<tr") <= report.TOP + 10
     top = table.sort_values("inclusion_prob", ascending=False).index[0]
     assert f"beta[{top}]" in posterior
-    selection = text[text.index('<section id="selection">'):text.index('<section id="ppc">')]
-    body = selection[selection.index("<tbody>"):selection.index("</tbody>")]
+    selection = text[text.index('<section id="selection">') : text.index('<section id="ppc">')]
+    body = selection[selection.index("<tbody>") : selection.index("</tbody>")]
     assert body.count("<tr") == report.TOP
     assert "posterior inclusion probability of every feature" in selection
 

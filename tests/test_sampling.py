@@ -41,8 +41,17 @@ def conjugate_fit():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = bs.fit(
-            X, y, prior, sampler="nuts", sigma=1.0, draws=1000, tune=700, chains=2,
-            random_seed=11, progressbar=False, posterior_predictive=True,
+            X,
+            y,
+            prior,
+            sampler="nuts",
+            sigma=1.0,
+            draws=1000,
+            tune=700,
+            chains=2,
+            random_seed=11,
+            progressbar=False,
+            posterior_predictive=True,
         )
     return X, y, res, caught
 
@@ -159,8 +168,17 @@ def test_laplace_one_dimensional_posterior_matches_quadrature():
     x = rng.normal(size=n)
     y = 0.15 * x + rng.normal(size=n)  # weak signal: the kink at 0 matters
     res = bs.fit(
-        x[:, None], y, bs.Laplace(lam=lam), sampler="nuts", sigma=sigma, standardize=False,
-        draws=2000, tune=1000, chains=2, random_seed=5, progressbar=False,
+        x[:, None],
+        y,
+        bs.Laplace(lam=lam),
+        sampler="nuts",
+        sigma=sigma,
+        standardize=False,
+        draws=2000,
+        tune=1000,
+        chains=2,
+        random_seed=5,
+        progressbar=False,
     )
     # p(beta | y) ∝ exp(-S (beta - bhat)^2 / (2 sigma^2) - lam |beta| / sigma), intercept integrated out
     z, yc = x - x.mean(), y - y.mean()
@@ -207,8 +225,9 @@ def test_standardize_true_equals_fitting_standardized_columns():
 def test_bad_run_warns():
     X, y = _conjugate_data()
     with pytest.warns(bs.DiagnosticWarning, match=r"ess_bulk = [\d.]+ fails >= 400"):
-        res = bs.fit(X, y, bs.Gaussian(scale=1.0), sampler="nuts", draws=20, tune=20, chains=2,
-                     random_seed=0, progressbar=False)
+        res = bs.fit(
+            X, y, bs.Gaussian(scale=1.0), sampler="nuts", draws=20, tune=20, chains=2, random_seed=0, progressbar=False
+        )
     assert not res.diagnostics.passed
     assert "increase draws" in res.diagnostics["ess_bulk"].advice
 
@@ -240,8 +259,18 @@ def test_nuts_thin_keeps_every_kth_draw():
 
 def test_compare_priors(conjugate_fit):
     X, y, res, _ = conjugate_fit
-    other = bs.fit(X, y, bs.Gaussian(scale=0.01, conditional=False), sampler="nuts", sigma=1.0,
-                   draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+    other = bs.fit(
+        X,
+        y,
+        bs.Gaussian(scale=0.01, conditional=False),
+        sampler="nuts",
+        sigma=1.0,
+        draws=500,
+        tune=500,
+        chains=2,
+        random_seed=3,
+        progressbar=False,
+    )
     table = bs.compare_priors({"wide": res, "tight": other})
     assert set(table.index) == {"wide", "tight"}
     assert table.index[0] == "wide"  # the 0.01 prior shrinks everything: far worse fit

@@ -12,8 +12,9 @@ SEEDS = (0, 1, 2)
 
 
 def _simulate(seed):
-    return bs.datasets.make_sparse_regression(120, 40, 5, correlation=0.6, noise=1.0, signal=1.0,
-                                              random_state=seed, as_frame=True)
+    return bs.datasets.make_sparse_regression(
+        120, 40, 5, correlation=0.6, noise=1.0, signal=1.0, random_state=seed, as_frame=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +22,42 @@ def horseshoe_tables():
     out = []
     for seed in SEEDS:
         X, y, coef = _simulate(seed)
-        res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=5), sampler="gibbs", draws=1500, tune=500,
-                     chains=2, random_seed=seed, progressbar=False)
+        res = bs.fit(
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=5),
+            sampler="gibbs",
+            draws=1500,
+            tune=500,
+            chains=2,
+            random_seed=seed,
+            progressbar=False,
+        )
         out.append((res, S.compare_selection(res, X, y, n_subsamples=50, random_state=seed), coef))
     return out
 
 
 def test_table_columns_and_consistency(horseshoe_tables):
     res, table, coef = horseshoe_tables[0]
-    for col in ("mean", "median", "hdi_low", "hdi_high", "inclusion_prob", "selected_bayes", "lasso_min",
-                "lasso_1se", "selected_lasso_cv", "entry_alpha", "entry_rank", "stability_freq", "r_hat",
-                "ess_bulk", "shrinkage", "dss_coef", "p_sign"):
+    for col in (
+        "mean",
+        "median",
+        "hdi_low",
+        "hdi_high",
+        "inclusion_prob",
+        "selected_bayes",
+        "lasso_min",
+        "lasso_1se",
+        "selected_lasso_cv",
+        "entry_alpha",
+        "entry_rank",
+        "stability_freq",
+        "r_hat",
+        "ess_bulk",
+        "shrinkage",
+        "dss_coef",
+        "p_sign",
+    ):
         assert col in table.columns, col
     assert list(table.index) == [f"x{j}" for j in range(40)]
     assert table.attrs["alpha_1se"] >= table.attrs["alpha_min"]
@@ -65,8 +91,10 @@ def test_horseshoe_fdr_not_above_lasso_cv(horseshoe_tables):
 
 
 def test_selection_metrics_by_hand():
-    table = pd.DataFrame({"selected_bayes": [True, True, False, False], "selected_lasso_cv": [True, True, True, False]},
-                         index=["a", "b", "c", "d"])
+    table = pd.DataFrame(
+        {"selected_bayes": [True, True, False, False], "selected_lasso_cv": [True, True, True, False]},
+        index=["a", "b", "c", "d"],
+    )
     m = S.selection_metrics(table, ["a", "c"])
     assert m.loc["bayes"].to_dict() == {"n_selected": 2, "tpr": 0.5, "fdr": 0.5, "f1": 0.5}
     assert m.loc["lasso_cv_min", "tpr"] == 1.0 and m.loc["lasso_cv_min", "fdr"] == pytest.approx(1 / 3)
@@ -166,14 +194,31 @@ def test_fdr_rule_realised_fdr_over_seeds():
     """Horseshoe Gibbs on simulated data: the FDR rule's realised FDR stays near q (numbers printed)."""
     q, rows = 0.1, []
     for seed in range(4):
-        X, y, coef = bs.datasets.make_sparse_regression(100, 60, 5, correlation=0.6, signal=0.75,
-                                                        random_state=100 + seed)
-        res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=5), sampler="gibbs", draws=400, tune=200, chains=2,
-                     random_seed=seed, progressbar=False)
+        X, y, coef = bs.datasets.make_sparse_regression(
+            100, 60, 5, correlation=0.6, signal=0.75, random_state=100 + seed
+        )
+        res = bs.fit(
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=5),
+            sampler="gibbs",
+            draws=400,
+            tune=200,
+            chains=2,
+            random_seed=seed,
+            progressbar=False,
+        )
         table = S.compare_selection(res, rule="fdr", fdr_q=q, frequentist=False)
         m = S.selection_metrics(table, coef != 0)
-        rows.append((m.loc["fdr", "tpr"], m.loc["fdr", "fdr"], table.attrs["expected_fdp"],
-                     m.loc["shrinkage", "tpr"], m.loc["shrinkage", "fdr"]))
+        rows.append(
+            (
+                m.loc["fdr", "tpr"],
+                m.loc["fdr", "fdr"],
+                table.attrs["expected_fdp"],
+                m.loc["shrinkage", "tpr"],
+                m.loc["shrinkage", "fdr"],
+            )
+        )
     rows = np.array(rows)
     print("\nseed: fdr-rule TPR, realised FDR, E[FDP] | shrinkage TPR, FDR\n", rows.round(3))
     print("mean", rows.mean(0).round(3))
@@ -187,10 +232,20 @@ def test_fdr_rule_study_n120_p300():
     """The issue's study (benchmarks/bench_selection.py, one signal size): old rule, FDR rule, LassoCV."""
     q, rows = 0.1, []
     for seed in range(6):
-        X, y, coef = bs.datasets.make_sparse_regression(120, 300, 8, correlation=0.6, signal=0.75,
-                                                        random_state=seed, as_frame=True)
-        res = bs.fit(X, y, bs.Horseshoe(expected_nonzero=8), sampler="gibbs", draws=1000, tune=500, chains=2,
-                     random_seed=seed, progressbar=False)
+        X, y, coef = bs.datasets.make_sparse_regression(
+            120, 300, 8, correlation=0.6, signal=0.75, random_state=seed, as_frame=True
+        )
+        res = bs.fit(
+            X,
+            y,
+            bs.Horseshoe(expected_nonzero=8),
+            sampler="gibbs",
+            draws=1000,
+            tune=500,
+            chains=2,
+            random_seed=seed,
+            progressbar=False,
+        )
         m = S.selection_metrics(S.compare_selection(res, random_state=seed), coef != 0)
         rows.append([m.loc[r, k] for r in ("shrinkage", "fdr", "lasso_cv_min") for k in ("tpr", "fdr")])
     mean = np.array(rows).mean(0)
@@ -260,8 +315,11 @@ def test_vectorised_summary_equals_arviz():
     x = rng.standard_normal((3, 200, 40)).cumsum(1) * 0.2 + rng.standard_normal((3, 200, 40))
     x[:, :, 3] = 2.0  # constant
     x[2, :, 7] += 1.0  # a chain off
-    idata = az.from_dict(posterior={"beta": x, "sigma": np.exp(x[:, :, 0])},
-                         coords={"feature": [f"f{j}" for j in range(40)]}, dims={"beta": ["feature"]})
+    idata = az.from_dict(
+        posterior={"beta": x, "sigma": np.exp(x[:, :, 0])},
+        coords={"feature": [f"f{j}" for j in range(40)]},
+        dims={"beta": ["feature"]},
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = az.summary(idata, var_names=["beta", "sigma"], hdi_prob=0.9, round_to="none")

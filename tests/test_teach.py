@@ -103,7 +103,10 @@ def test_posterior_mean_and_median_match_quadrature(prior, lam, sigma, z, n):
     post = teach.posterior_1d(prior, lam=lam, sigma=sigma, z=z, n=n)
     se = sigma / np.sqrt(n)
     mean, median = quad_moments(LOGPRIOR[prior](lam, sigma), z, se)
-    print(f"{prior} {lam, sigma, z, n}: mean {post.mean:.6f} (quad {mean:.6f}), median {post.median:.6f} (quad {median:.6f})")
+    print(
+        f"{prior} {lam, sigma, z, n}: mean {post.mean:.6f} (quad {mean:.6f}), "
+        f"median {post.median:.6f} (quad {median:.6f})"
+    )
     assert post.mean == pytest.approx(mean, abs=MOMENT_ATOL_SE * se)
     assert post.median == pytest.approx(median, abs=MOMENT_ATOL_SE * se)
 
@@ -196,7 +199,11 @@ def test_small_multiples_one_panel_per_lam(dim):
         (lambda: teach.posterior_1d("laplace", z=np.nan), TypeError, "z must be a finite number"),
         (lambda: teach.posterior_1d("laplace", n=0), ValueError, "n must be a positive integer, got 0"),
         (lambda: teach.small_multiples("laplace", lams=()), ValueError, "lams must hold at least one value"),
-        (lambda: teach.posterior_2d("laplace", data=(np.ones((5, 3)), np.ones(5))), ValueError, "Z of shape \\(n, 2\\)"),
+        (
+            lambda: teach.posterior_2d("laplace", data=(np.ones((5, 3)), np.ones(5))),
+            ValueError,
+            "Z of shape \\(n, 2\\)",
+        ),
     ],
 )
 def test_bad_input(call, exc, match):

@@ -52,10 +52,7 @@ def log_local_collapsed(eta, a, half_s2_over_sigma2, tau2, inv_c2):
     inv_v = math.exp(-2.0 * eta) / tau2 + inv_c2  # 1 / (tau^2 lamt_j^2)
     # -1/2 log(1 + a v) = -1/2 (log(1/v + a) - log(1/v));  s^2 v / (2 sigma^2 (1 + a v)) = (s^2/2sigma^2) / (1/v + a)
     return (
-        eta
-        - _softplus(2.0 * eta)
-        - 0.5 * (math.log(inv_v + a) - math.log(inv_v))
-        + half_s2_over_sigma2 / (inv_v + a)
+        eta - _softplus(2.0 * eta) - 0.5 * (math.log(inv_v + a) - math.log(inv_v)) + half_s2_over_sigma2 / (inv_v + a)
     )
 
 

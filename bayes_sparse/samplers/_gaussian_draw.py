@@ -51,7 +51,15 @@ class LinearData:
         yc = np.ascontiguousarray(yc, dtype=float)
         n, p = Z.shape
         col_norm2 = np.maximum(np.einsum("ij,ij->j", Z, Z), 1e-300)
-        return cls(Z=Z, ZT=np.ascontiguousarray(Z.T), yc=yc, Zty=Z.T @ yc, yty=float(yc @ yc), ZtZ=Z.T @ Z if n >= p else None, col_norm2=col_norm2)
+        return cls(
+            Z=Z,
+            ZT=np.ascontiguousarray(Z.T),
+            yc=yc,
+            Zty=Z.T @ yc,
+            yty=float(yc @ yc),
+            ZtZ=Z.T @ Z if n >= p else None,
+            col_norm2=col_norm2,
+        )
 
     @property
     def n(self) -> int:
@@ -180,7 +188,7 @@ class SpectralScale:
         # Woodbury: y'y - t r' (I + t K)^-1 r
         return max(self.data.yty - t * float(np.sum(self.r2 / (1.0 + t * self.e))), 1e-300)
 
-    def at(self, t: float) -> "_SpectralFactor":
+    def at(self, t: float) -> _SpectralFactor:
         """The factorisation at ``g = t h``, with the interface of :class:`GaussianFactor`."""
         return _SpectralFactor(self, float(t))
 

@@ -78,8 +78,19 @@ def start_chain(problem: ChainProblem, seed, tune: int, start=None) -> ChainCarr
     return ChainCarry(rng, module.init(rng, problem.spec, data, problem.noise, start=start), 0, adapter)
 
 
-def advance_chain(problem: ChainProblem, carry: ChainCarry, *, tune: int, iterations: int, thin: int, out: dict,
-                  offset: int = 0, progress=None, chain: int = 0, report_every: int = 1):
+def advance_chain(
+    problem: ChainProblem,
+    carry: ChainCarry,
+    *,
+    tune: int,
+    iterations: int,
+    thin: int,
+    out: dict,
+    offset: int = 0,
+    progress=None,
+    chain: int = 0,
+    report_every: int = 1,
+):
     """Run ``iterations`` more iterations; record every ``thin``-th post-warm-up
     iteration into ``out`` (name -> array with a leading draw axis) starting at
     draw index ``offset``. Warm-up (the first ``tune`` iterations of the chain)
@@ -130,8 +141,22 @@ def finish_chain(carry: ChainCarry, out: dict, n: int):
     return out
 
 
-def run_chain(sampler, spec, noise, Z, yc, draws: int, tune: int, seed, *, likelihood=None, progress=None,
-              chain: int = 0, thin: int = 1, store=None):
+def run_chain(
+    sampler,
+    spec,
+    noise,
+    Z,
+    yc,
+    draws: int,
+    tune: int,
+    seed,
+    *,
+    likelihood=None,
+    progress=None,
+    chain: int = 0,
+    thin: int = 1,
+    store=None,
+):
     """Run one chain of ``tune + draws * thin`` iterations.
 
     Parameters
@@ -159,8 +184,17 @@ def run_chain(sampler, spec, noise, Z, yc, draws: int, tune: int, seed, *, likel
     total = tune + draws * thin
     out = empty_outputs(problem, draws, store)
     carry = start_chain(problem, seed, tune)
-    carry, _ = advance_chain(problem, carry, tune=tune, iterations=total, thin=thin, out=out, progress=progress,
-                             chain=chain, report_every=max(1, total // 100))
+    carry, _ = advance_chain(
+        problem,
+        carry,
+        tune=tune,
+        iterations=total,
+        thin=thin,
+        out=out,
+        progress=progress,
+        chain=chain,
+        report_every=max(1, total // 100),
+    )
     if progress is not None and total % max(1, total // 100):
         progress.put((chain, total))
     finish_chain(carry, out, Z.shape[0])

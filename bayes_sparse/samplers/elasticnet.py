@@ -72,14 +72,18 @@ class ElasticNetRules(PriorRules):
     map_needs_sigma = False  # Li & Lin's form: sigma cancels from the mode
 
     def density_text(self, prior) -> str:
-        dens = ("p(beta | sigma^2) ∝ exp{-(lam1 ||beta||_1 + lam2 ||beta||^2) / (2 sigma^2)}, "
-                "normaliser sigma sqrt(2 pi / lam2) erfcx(lam1 / (sigma sqrt(8 lam2))) per coefficient")
+        dens = (
+            "p(beta | sigma^2) ∝ exp{-(lam1 ||beta||_1 + lam2 ||beta||^2) / (2 sigma^2)}, "
+            "normaliser sigma sqrt(2 pi / lam2) erfcx(lam1 / (sigma sqrt(8 lam2))) per coefficient"
+        )
         parts = []
         for name in ("lam1", "lam2"):
             value = getattr(prior, name)
             if value is None:
-                parts.append(f"{name} ~ Gamma(shape={getattr(prior, name + '_shape'):g}, "
-                             f"rate={getattr(prior, name + '_rate'):g})")
+                parts.append(
+                    f"{name} ~ Gamma(shape={getattr(prior, name + '_shape'):g}, "
+                    f"rate={getattr(prior, name + '_rate'):g})"
+                )
             else:
                 parts.append(f"{name} = {value:.6g}")
         return f"{dens}; {', '.join(parts)}"
@@ -102,7 +106,11 @@ class ElasticNetRules(PriorRules):
         lam1 = pm.Gamma("lam1", alpha=prior.lam1_shape, beta=prior.lam1_rate) if prior.lam1 is None else prior.lam1
         lam2 = pm.Gamma("lam2", alpha=prior.lam2_shape, beta=prior.lam2_rate) if prior.lam2 is None else prior.lam2
         beta = pm.Flat(name, dims="feature")
-        log_c = pt.log(sigma_t) + 0.5 * pt.log(2.0 * np.pi / lam2) + pt.log(pt.erfcx(lam1 / (sigma_t * pt.sqrt(8.0 * lam2))))
+        log_c = (
+            pt.log(sigma_t)
+            + 0.5 * pt.log(2.0 * np.pi / lam2)
+            + pt.log(pt.erfcx(lam1 / (sigma_t * pt.sqrt(8.0 * lam2))))
+        )
         kern = -(lam1 * pt.sum(pt.abs(beta)) + lam2 * pt.sum(beta**2)) / (2.0 * sigma_t**2)
         pm.Potential(f"{name}_elastic_net_prior", kern - p * log_c)
         return beta
@@ -171,16 +179,25 @@ def log_lam1_conditional(zeta, abs_sum, sigma2, lam2, p, shape, rate):
     """Log density of ``zeta = log lam1 | beta, sigma**2, lam2`` (u integrated), Gamma(shape, rate) prior."""
     lam1 = np.exp(np.asarray(zeta, dtype=float))
     sigma = math.sqrt(sigma2)
-    return (-lam1 * abs_sum / (2.0 * sigma2) - p * _log_erfcx(lam1 / (sigma * math.sqrt(8.0 * lam2)))
-            + shape * zeta - rate * lam1)
+    return (
+        -lam1 * abs_sum / (2.0 * sigma2)
+        - p * _log_erfcx(lam1 / (sigma * math.sqrt(8.0 * lam2)))
+        + shape * zeta
+        - rate * lam1
+    )
 
 
 def log_lam2_conditional(zeta, sq_sum, sigma2, lam1, p, shape, rate):
     """Log density of ``zeta = log lam2 | beta, sigma**2, lam1`` (u integrated), Gamma(shape, rate) prior."""
     lam2 = np.exp(np.asarray(zeta, dtype=float))
     sigma = math.sqrt(sigma2)
-    return (-lam2 * sq_sum / (2.0 * sigma2) + 0.5 * p * zeta - p * _log_erfcx(lam1 / (sigma * np.sqrt(8.0 * lam2)))
-            + shape * zeta - rate * lam2)
+    return (
+        -lam2 * sq_sum / (2.0 * sigma2)
+        + 0.5 * p * zeta
+        - p * _log_erfcx(lam1 / (sigma * np.sqrt(8.0 * lam2)))
+        + shape * zeta
+        - rate * lam2
+    )
 
 
 def _slice_log(rng, logf, x, shape_hint):

@@ -108,8 +108,9 @@ class HorseshoeRules(PriorRules):
         return pm.Deterministic(name, z * sigma_t * tau * lam_tilde, dims="feature")
 
     def sampler_spec(self, prior, n, p, family="gaussian"):
-        return HorseshoeSpec(tau0=prior.global_scale(n, p, _pseudo_sigma(family)), slab_scale=prior.slab_scale,
-                             slab_df=prior.slab_df)
+        return HorseshoeSpec(
+            tau0=prior.global_scale(n, p, _pseudo_sigma(family)), slab_scale=prior.slab_scale, slab_df=prior.slab_df
+        )
 
 
 def _pseudo_sigma(family) -> float:

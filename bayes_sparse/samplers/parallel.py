@@ -12,7 +12,6 @@ extends sampling until the convergence checks pass.
 from __future__ import annotations
 
 import itertools
-import math
 import mmap
 import multiprocessing as mp
 import os
@@ -91,19 +90,36 @@ class SamplingRun:
         if self.reason == "fixed":
             return f"fixed length: {self.draws} draws per chain (thin {self.thin}) as requested"
         last = self.checks[-1] if self.checks else None
-        state = ("" if last is None else
-                 f"; last check: R-hat {last['r_hat']:.3f}, bulk ESS {last['ess_bulk']:.0f}, tail ESS {last['ess_tail']:.0f}")
+        state = (
+            ""
+            if last is None
+            else f"; last check: R-hat {last['r_hat']:.3f}, bulk ESS {last['ess_bulk']:.0f}, "
+            f"tail ESS {last['ess_tail']:.0f}"
+        )
         why = {
             "converged": "every convergence check passed",
             "max_time": "the time budget ran out before every check passed",
             "max_iterations": "the iteration budget ran out before every check passed",
         }[self.reason]
-        return (f"sampled until converged: stopped because {why} after {self.iterations} iterations per chain "
-                f"({self.draws} stored draws, thin {self.thin}, {self.seconds:.0f} s){state}")
+        return (
+            f"sampled until converged: stopped because {why} after {self.iterations} iterations per chain "
+            f"({self.draws} stored draws, thin {self.thin}, {self.seconds:.0f} s){state}"
+        )
 
 
-def sample_gibbs(design, spec, *, draws, tune, chains, random_seed, progressbar=True, cores=None, thin=1,
-                 auto: AutoSettings | None = None):
+def sample_gibbs(
+    design,
+    spec,
+    *,
+    draws,
+    tune,
+    chains,
+    random_seed,
+    progressbar=True,
+    cores=None,
+    thin=1,
+    auto: AutoSettings | None = None,
+):
     """Run the Gibbs chains of ``spec`` (a :class:`~bayes_sparse.spec.ModelSpec`) on a validated design.
 
     ``draws`` per chain (every ``thin``-th iteration after ``tune`` warm-up
@@ -114,8 +130,9 @@ def sample_gibbs(design, spec, *, draws, tune, chains, random_seed, progressbar=
     and a :class:`SamplingRun`.
     """
     rules = spec.rules
-    problem = ChainProblem(rules.name, rules.sampler_spec(spec.prior, design.n, design.p), spec.noise,
-                           design.Z, design.yc, spec.likelihood)
+    problem = ChainProblem(
+        rules.name, rules.sampler_spec(spec.prior, design.n, design.p), spec.noise, design.Z, design.yc, spec.likelihood
+    )
     module = sampler_module(rules.name)
     if hasattr(module, "warm_up"):
         module.warm_up()  # compile / load compiled code once, before chains fork
@@ -141,13 +158,30 @@ def sample_gibbs(design, spec, *, draws, tune, chains, random_seed, progressbar=
     try:
         with _Workers(cores, fork) as workers:
             if auto is None:
-                carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=tune + draws * thin,
-                                                  thin=thin, offset=0, progressbar=progressbar)
+                carries, stored = workers.advance(
+                    problem,
+                    carries,
+                    token,
+                    tune=tune,
+                    iterations=tune + draws * thin,
+                    thin=thin,
+                    offset=0,
+                    progressbar=progressbar,
+                )
                 run = SamplingRun("fixed", stored, thin, tune + draws * thin, time.perf_counter() - start)
             else:
                 carries, stored, thin, run = _sample_until_converged(
-                    workers, problem, carries, token, tune, auto, capacity, spec, design.feature_names,
-                    progressbar, start
+                    workers,
+                    problem,
+                    carries,
+                    token,
+                    tune,
+                    auto,
+                    capacity,
+                    spec,
+                    design.feature_names,
+                    progressbar,
+                    start,
                 )
         arrays = {k: np.asarray(v[:, :stored]) for k, v in _SHARED_OUTPUTS[token].items()}
     finally:
@@ -183,10 +217,22 @@ class _Workers:
         chains = len(carries)
         total = carries[0].iteration + iterations
         with ChainProgress(chains, total, enabled=progressbar, parallel=self.pool is not None) as progress:
-            jobs = [dict(problem=problem, carry=carry, tune=tune, iterations=iterations, thin=thin, offset=offset,
-                         progress=progress.queue, chain=c, report_every=max(1, total // 100), token=token,
-                         single_thread=chains > 1)
-                    for c, carry in enumerate(carries)]
+            jobs = [
+                dict(
+                    problem=problem,
+                    carry=carry,
+                    tune=tune,
+                    iterations=iterations,
+                    thin=thin,
+                    offset=offset,
+                    progress=progress.queue,
+                    chain=c,
+                    report_every=max(1, total // 100),
+                    token=token,
+                    single_thread=chains > 1,
+                )
+                for c, carry in enumerate(carries)
+            ]
             if self.pool is None:
                 results = []
                 for job in jobs:
@@ -227,8 +273,11 @@ def _check(token, stored, spec, feature_names):
         parts.append((rank_diagnostics(scalars, rhat=chains > 1), names))
     worst = {"r_hat": (-np.inf, ""), "ess_bulk": (np.inf, ""), "ess_tail": (np.inf, "")}
     for (rhat, bulk, tail), labels in parts:
-        for key, values, pick in (("r_hat", rhat, np.nanargmax), ("ess_bulk", bulk, np.nanargmin),
-                                  ("ess_tail", tail, np.nanargmin)):
+        for key, values, pick in (
+            ("r_hat", rhat, np.nanargmax),
+            ("ess_bulk", bulk, np.nanargmin),
+            ("ess_tail", tail, np.nanargmin),
+        ):
             if values is None or np.all(np.isnan(values)):
                 continue
             i = int(pick(values))
@@ -251,16 +300,18 @@ def _compact(token, stored):
     return half
 
 
-def _sample_until_converged(workers, problem, carries, token, tune, auto, capacity, spec, feature_names,
-                            progressbar, start):
+def _sample_until_converged(
+    workers, problem, carries, token, tune, auto, capacity, spec, feature_names, progressbar, start
+):
     from rich.console import Console
 
     console = Console(stderr=True) if progressbar else None
     chains = len(carries)
     # warm-up first, on its own: its pace sizes the first block to the time left
     t0 = time.perf_counter()
-    carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=tune, thin=1, offset=0,
-                                      progressbar=progressbar)
+    carries, stored = workers.advance(
+        problem, carries, token, tune=tune, iterations=tune, thin=1, offset=0, progressbar=progressbar
+    )
     per_draw = (time.perf_counter() - t0) / max(tune, 1)  # seconds per iteration, all chains
     thin, checks = 1, []
     remaining = auto.max_time - (time.perf_counter() - start)
@@ -278,8 +329,9 @@ def _sample_until_converged(workers, problem, carries, token, tune, auto, capaci
         # beyond it); then the draws equal those of a fixed-length run
         done = carries[0].iteration - tune
         iters = (stored + block) * thin - done
-        carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=iters, thin=thin,
-                                          offset=stored, progressbar=False)
+        carries, stored = workers.advance(
+            problem, carries, token, tune=tune, iterations=iters, thin=thin, offset=stored, progressbar=False
+        )
         t_block = time.perf_counter() - t0
         t1 = time.perf_counter()
         check = _check(token, stored, spec, feature_names)
@@ -309,8 +361,9 @@ def _sample_until_converged(workers, problem, carries, token, tune, auto, capaci
         block = max(stored // 2, int(4 * t_check / max(per_draw, 1e-9)), 50)
         block = int(min(block, remaining / max(per_draw, 1e-9)))
     if stored == 0:  # the warm-up used up the time: keep one draw so the result exists
-        carries, stored = workers.advance(problem, carries, token, tune=tune, iterations=1, thin=1, offset=0,
-                                          progressbar=False)
+        carries, stored = workers.advance(
+            problem, carries, token, tune=tune, iterations=1, thin=1, offset=0, progressbar=False
+        )
     total_iter = carries[0].iteration - tune
     run = SamplingRun(reason, stored, thin, total_iter, time.perf_counter() - start, checks)
     return carries, stored, thin, run
