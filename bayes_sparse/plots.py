@@ -37,10 +37,10 @@ RASTERIZE_ABOVE = 500
 def _ax(ax, figsize=(6, 4)):
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    from ._figures import new_figure
 
     w, h = figsize
-    fig = Figure(figsize=(min(w, MAX_INCHES), min(h, MAX_INCHES)))
+    fig = new_figure(figsize=(min(w, MAX_INCHES), min(h, MAX_INCHES)))
     return fig.add_subplot()
 
 
@@ -199,9 +199,9 @@ def plot_paths(X, y, *, lams=None, n_points: int = 20, standardize: bool = True,
 
     design = prepare_data(X, y, standardize=standardize)
     if axes is None:
-        from matplotlib.figure import Figure
+        from ._figures import new_figure
 
-        axes = Figure(figsize=(11, 4)).subplots(1, 2, sharey=True)
+        axes = new_figure(figsize=(11, 4)).subplots(1, 2, sharey=True)
     alphas, coefs, _ = lasso_entry(design.Z, design.yc, n_alphas=100)
     coefs = coefs / design.x_scale[:, None]
     l1 = np.abs(coefs * design.x_scale[:, None]).sum(0)

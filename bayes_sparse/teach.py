@@ -320,26 +320,11 @@ def posterior_2d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0
 
 # ----------------------------------------------------------------------------- figures
 @functools.cache
-def _figure_class():
-    from matplotlib.figure import Figure
-
-    class ShownFigure(Figure):
-        """A Figure that IPython shows as PNG by itself (``_repr_png_``)."""
-
-        def _repr_png_(self):
-            return _png(self, dpi=100, bbox_inches="tight")
-
-    return ShownFigure
-
-
 def _figure(**kwargs):
-    """A :class:`matplotlib.figure.Figure` that IPython shows as PNG (no pyplot, no backend needed).
+    """A figure that IPython shows as PNG (no pyplot, no backend needed): :func:`bayes_sparse._figures.new_figure`."""
+    from ._figures import new_figure
 
-    Without pyplot a bare ``Figure`` has no display formatter until some pyplot
-    figure has activated the inline backend; ``_repr_png_`` makes it show as
-    the value of a notebook cell either way.
-    """
-    return _figure_class()(**kwargs)
+    return new_figure(**kwargs)
 
 
 def _new_axes(ncols, figsize):
@@ -541,11 +526,9 @@ def explore(
 
 
 def _png(fig, **kwargs) -> bytes:
-    import io
+    from ._figures import png_bytes
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", **({"dpi": 90} | kwargs))
-    return buf.getvalue()
+    return png_bytes(fig, **kwargs)
 
 
 def _widget_box(w, fig, *, prior, dim, lam, sigma, z, n):

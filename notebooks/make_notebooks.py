@@ -155,6 +155,7 @@ pd.DataFrame({name: f.coef_ for name, f in fits.items()}, index=X.columns).round
 The lasso path beside the Bayesian-lasso posterior medians, both against the relative L1 norm.""",
     """
 axes = bs.plots.plot_paths(X, y, lams=np.geomspace(0.05, 200, 12))
+axes[0].figure
 """,
     """md:## The lasso path as a ranking
 
@@ -191,6 +192,7 @@ side
 """,
     """
 ax = bs.plots.plot_coefficients(fits["horseshoe"], table)
+ax.figure
 """,
     """md:## Which prior predicts best? PSIS-LOO""",
     """
@@ -230,6 +232,7 @@ Each marker is a feature: posterior inclusion probability against stability-sele
 signals sit in the upper right; the 2992 nulls pile up at the origin.""",
     """
 ax = bs.plots.plot_inclusion_vs_stability(table)
+ax.figure
 """,
     """md:## Uncertainty of the strongest candidates
 

@@ -55,7 +55,12 @@ def test_every_option_has_help_text():
     parser = build_parser()
     subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     parsers = [parser, *subparsers[0].choices.values()]
-    assert {p.prog for p in parsers} == {"bayes-sparse", "bayes-sparse demo", "bayes-sparse fit"}
+    assert {p.prog for p in parsers} == {
+        "bayes-sparse",
+        "bayes-sparse demo",
+        "bayes-sparse fit",
+        "bayes-sparse network",
+    }
     missing = [
         (p.prog, a.dest)
         for p in parsers
