@@ -2,23 +2,22 @@
 
 ``posterior`` group (dims after ``(chain, draw)``):
 
-==============  =========  ===============================================================  ==========================
-variable        dims       meaning                                                          present when
-==============  =========  ===============================================================  ==========================
-``beta``        feature    coefficients on the original scale of X                          always
-``beta_std``    feature    coefficients of the standardized design (the prior acts on them)  ``standardize=True``
-``intercept``   --         intercept on the original scale                                  always
-``intercept_c`` --         intercept of the centred model (``mu = y_mean + intercept_c``     always
-                           ``+ Z beta_std``)
-``sigma``       --         noise sd (constant when fixed)                                   Gaussian likelihood
-``lam``         --         Laplace rate lam (``lam2`` = lam**2)                             Laplace, ``lam=None``
-``scale``       --         Gaussian prior scale s (``scale2`` = s**2)                       Gaussian, ``scale=None``
-``tau``         --         horseshoe global scale                                           horseshoe
-``local_scale`` feature    horseshoe local scales lam_j                                     horseshoe
-``c2``          --         slab variance c**2                                               regularized horseshoe
-``m_eff``       --         effective number of non-zero coefficients, sum_j (1 - kappa_j)   horseshoe
-``kappa``       feature    shrinkage factors kappa_j                                        horseshoe, small posteriors
-==============  =========  ===============================================================  ==========================
+===============  =======  ======================================================================  ===========================
+variable         dims     meaning                                                                 present when
+===============  =======  ======================================================================  ===========================
+``beta``         feature  coefficients on the original scale of X                                 always
+``beta_std``     feature  coefficients of the standardized design (the prior's scale)             ``standardize=True``
+``intercept``    --       intercept on the original scale                                         always
+``intercept_c``  --       intercept of the centred model, mu = y_mean + intercept_c + Z beta_std  always
+``sigma``        --       noise sd (constant when fixed)                                          Gaussian likelihood
+``lam``          --       Laplace rate lam (``lam2`` = lam**2)                                    Laplace, ``lam=None``
+``scale``        --       Gaussian prior scale s (``scale2`` = s**2)                              Gaussian, ``scale=None``
+``tau``          --       horseshoe global scale                                                  horseshoe
+``local_scale``  feature  horseshoe local scales lam_j                                            horseshoe
+``c2``           --       slab variance c**2                                                      regularized horseshoe
+``m_eff``        --       effective number of non-zero coefficients, sum_j (1 - kappa_j)          horseshoe
+``kappa``        feature  shrinkage factors kappa_j                                               horseshoe, small posteriors
+===============  =======  ======================================================================  ===========================
 
 ``log_likelihood`` holds ``y`` (dims ``obs``), ``observed_data`` holds ``y``;
 ``sample_stats`` is sampler-specific (NUTS: ``diverging``, ``energy``, ...;
