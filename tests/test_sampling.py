@@ -91,7 +91,12 @@ def test_good_run_is_quiet(conjugate_fit):
     assert not [w for w in caught if issubclass(w.category, bs.DiagnosticWarning)]
     assert res.diagnostics.passed
     assert set(res.diagnostics.to_frame().index) == {
-        "r_hat", "ess_bulk", "ess_tail", "divergences", "e_bfmi", "support_agreement"
+        "r_hat",
+        "ess_bulk",
+        "ess_tail",
+        "divergences",
+        "e_bfmi",
+        "support_agreement",
     }
 
 
