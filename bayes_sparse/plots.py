@@ -183,7 +183,7 @@ def bayesian_lasso_path(X, y, lams, *, draws: int = 1000, tune: int = 200, rando
             tune,
             seeds[k],
         )
-        out[k] = np.median(res["beta"], axis=0) / design.x_scale
+        out[k] = design.coef_to_original(np.median(res["beta"], axis=0))
     return out
 
 
@@ -203,7 +203,7 @@ def plot_paths(X, y, *, lams=None, n_points: int = 20, standardize: bool = True,
 
         axes = new_figure(figsize=(11, 4)).subplots(1, 2, sharey=True)
     alphas, coefs, _ = lasso_entry(design.Z, design.yc, n_alphas=100)
-    coefs = coefs / design.x_scale[:, None]
+    coefs = design.coef_to_original(coefs.T).T
     l1 = np.abs(coefs * design.x_scale[:, None]).sum(0)
     for j, name in enumerate(design.feature_names):
         axes[0].plot(l1 / l1.max(), coefs[j], label=str(name))

@@ -631,13 +631,13 @@ def compare_selection(
     if frequentist:
         Z, yc = design.Z, design.yc
         beta_bar_z = draws.mean(0) * design.x_scale
-        dss = dss_path(Z, beta_bar_z) / design.x_scale
+        dss = design.coef_to_original(dss_path(Z, beta_bar_z))
         table["dss_coef"] = dss
         table["selected_dss"] = dss != 0
 
         alpha_min, alpha_1se = lasso_cv_alphas(Z, yc, cv=cv, random_state=random_state)
-        lasso_min = solve_lasso(Z, yc, alpha_min).beta / design.x_scale
-        lasso_1se = solve_lasso(Z, yc, alpha_1se).beta / design.x_scale
+        lasso_min = design.coef_to_original(solve_lasso(Z, yc, alpha_min).beta)
+        lasso_1se = design.coef_to_original(solve_lasso(Z, yc, alpha_1se).beta)
         table["lasso_min"] = lasso_min
         table["lasso_1se"] = lasso_1se
         table["selected_lasso_cv"] = lasso_min != 0

@@ -105,6 +105,7 @@ def fake_horseshoe_result(p, n=100, draws=200, chains=2, seed=0):
     return SimpleNamespace(
         idata=idata,
         prior=bs.Horseshoe(expected_nonzero=5),
+        spec=bs.ModelSpec.build(bs.Horseshoe(expected_nonzero=5)),
         feature_names=tuple(names),
         design=SimpleNamespace(n=n, p=p, X=X, y=y),
         draws=lambda name: np.asarray(post[name].values).reshape((-1,) + post[name].shape[2:]),
