@@ -339,9 +339,11 @@ def _sample_until_converged(
         check.update(thin=thin, seconds=time.perf_counter() - start)
         checks.append(check)
         if console is not None:
+            from rich.markup import escape  # feature names like beta[x12] are not markup
+
             console.print(
                 f"[bold]block {len(checks)}[/bold]: {stored} draws/chain (thin {thin}), "
-                f"worst R-hat {check['r_hat']:.3f} ({check['worst']['r_hat']}), "
+                f"worst R-hat {check['r_hat']:.3f} ({escape(check['worst']['r_hat'])}), "
                 f"min ESS bulk {check['ess_bulk']:.0f} / tail {check['ess_tail']:.0f}, {check['seconds']:.0f} s"
             )
         if _passes(check, auto, chains):
