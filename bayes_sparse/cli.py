@@ -321,8 +321,15 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
         table = compare_selection(result) if compare else None
         summary = result.summary()
         write_report(result, tmp / "report.html", compare=compare, source=source, table=table, summary=summary)
-        idata = result.idata.copy()
-        idata.posterior = idata.posterior.drop_vars([v for v in ("beta_std", "kappa") if v in idata.posterior])
+        import arviz as az
+
+        # a new container over the same arrays (idata.copy() is a deep copy: it would
+        # double a p = 20,000 posterior in memory)
+        groups = {g: result.idata[g] for g in result.idata.groups()}
+        groups["posterior"] = groups["posterior"].drop_vars(
+            [v for v in ("beta_std", "kappa") if v in groups["posterior"]]
+        )
+        idata = az.InferenceData(**groups)
         write_netcdf(idata, tmp / "posterior.nc")
         write_tables(result, tmp, table=table, summary=summary, to_csv=safe_csv)
 
