@@ -69,3 +69,27 @@ def grid_mean_and_cdf(logf, grid, points):
     mean = np.trapezoid(grid * w, grid) / Zn
     cdf = np.array([np.trapezoid(np.where(grid <= q, w, 0.0), grid) / Zn for q in points])
     return mean, cdf
+
+
+Z_MAX = 4.0  # |z| bound for Monte Carlo comparisons: P(|N(0,1)| > 4) = 6e-5 per check
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+def check_against_grid(samples, logf, grid, se_fn):
+    """Mean and CDF at the grid's quartiles: |sample - exact| < Z_MAX * se."""
+    mean, _ = grid_mean_and_cdf(logf, grid, [])
+    lf = logf(grid)
+    w = np.exp(lf - lf.max())
+    cdf = np.cumsum(w) / w.sum()
+    points = [grid[np.searchsorted(cdf, q)] for q in QUARTILES]
+    _, exact_cdf = grid_mean_and_cdf(logf, grid, points)
+    z = [(samples.mean() - mean) / se_fn(samples)]
+    for q, c in zip(points, exact_cdf):
+        ind = (samples <= q).astype(float)
+        z.append((ind.mean() - c) / max(se_fn(ind), 1e-12))
+    assert np.all(np.abs(z) < Z_MAX), z
+
+
+def iid_se(x):
+    """Standard error of the mean of independent draws."""
+    return np.std(x, ddof=1) / np.sqrt(len(x))

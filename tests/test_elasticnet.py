@@ -27,31 +27,12 @@ from bayes_sparse.samplers import run_chain
 from bayes_sparse.samplers._gaussian_draw import LinearData
 from bayes_sparse.spec import NoiseSpec
 
-from .gibbs_reference import batch_means_se, centred_y, grid_mean_and_cdf
+from .gibbs_reference import Z_MAX, batch_means_se, centred_y, check_against_grid, iid_se
 
-Z_MAX = 4.0  # |z| bound for Monte Carlo comparisons: P(|N(0,1)| > 4) = 6e-5 per check
 NOISE = (3.0, 2.0)  # proper sigma^2 ~ IG(3, 2) for prior simulation (Geweke, SBC)
-QUARTILES = (0.25, 0.5, 0.75)
 
 
 # --------------------------------------------------------------------- helpers
-def _check_against_grid(samples, logf, grid, se_fn):
-    """Mean and CDF at the grid's quartiles: |sample - exact| < Z_MAX * se (as in test_gibbs)."""
-    mean, _ = grid_mean_and_cdf(logf, grid, [])
-    lf = logf(grid)
-    w = np.exp(lf - lf.max())
-    cdf = np.cumsum(w) / w.sum()
-    points = [grid[np.searchsorted(cdf, q)] for q in QUARTILES]
-    _, exact_cdf = grid_mean_and_cdf(logf, grid, points)
-    z = [(samples.mean() - mean) / se_fn(samples)]
-    for q, c in zip(points, exact_cdf):
-        ind = (samples <= q).astype(float)
-        z.append((ind.mean() - c) / max(se_fn(ind), 1e-12))
-    assert np.all(np.abs(z) < Z_MAX), z
-
-
-def _iid_se(x):
-    return np.std(x, ddof=1) / np.sqrt(len(x))
 
 
 def _log_c_quad(sigma, lam1, lam2):
@@ -170,7 +151,7 @@ def test_mixing_conditional(beta, sigma2, lam1, lam2):
             + eta
         )
 
-    _check_against_grid(np.log(u), logf, np.linspace(-30, 12, 80_001), _iid_se)
+    check_against_grid(np.log(u), logf, np.linspace(-30, 12, 80_001), iid_se)
 
 
 def _sigma2_logf(data, u, lam1, lam2, noise):
@@ -227,7 +208,7 @@ def test_sigma2_conditional_slice(n, p, noise):
             s2, failed = E.draw_sigma2(rng, quad, n, p, float(u.sum()), lam1, lam2, noise, s2)
             assert failed == 0
         x.append(math.log(s2))
-    _check_against_grid(np.array(x), logf, grid, _iid_se)
+    check_against_grid(np.array(x), logf, grid, iid_se)
 
 
 @pytest.mark.parametrize("which", ["lam1", "lam2"])
@@ -269,7 +250,7 @@ def test_penalty_conditionals_slice(which):
             l1, l2, failed = E.draw_penalties(rng, one, beta, sigma2, l1, l2)
             assert failed == 0
         x.append(math.log(l1 if which == "lam1" else l2))
-    _check_against_grid(np.array(x), logf, grid, _iid_se)
+    check_against_grid(np.array(x), logf, grid, iid_se)
 
 
 def test_beta_conditional_is_the_gaussian_given_mixing():

@@ -19,30 +19,9 @@ from bayes_sparse.samplers import run_chain
 from bayes_sparse.samplers._gaussian_draw import LinearData
 from bayes_sparse.spec import NoiseSpec, rules_for
 
-from .gibbs_reference import batch_means_se, centred_y, grid_mean_and_cdf, prior_draw
+from .gibbs_reference import Z_MAX, batch_means_se, centred_y, check_against_grid, iid_se, prior_draw
 
-Z_MAX = 4.0  # |z| bound: P(|N(0,1)| > 4) = 6e-5 per check
 NOISE = (3.0, 2.0)  # proper sigma^2 ~ IG(3, 2) for prior simulation
-QUARTILES = (0.25, 0.5, 0.75)
-
-
-def _check_against_grid(samples, logf, grid, se_fn):
-    """Mean and CDF at the grid's quartiles: |sample - exact| < Z_MAX * se."""
-    mean, _ = grid_mean_and_cdf(logf, grid, [])
-    lf = logf(grid)
-    w = np.exp(lf - lf.max())
-    cdf = np.cumsum(w) / w.sum()
-    points = [grid[np.searchsorted(cdf, q)] for q in QUARTILES]
-    _, exact_cdf = grid_mean_and_cdf(logf, grid, points)
-    z = [(samples.mean() - mean) / se_fn(samples)]
-    for q, c in zip(points, exact_cdf):
-        ind = (samples <= q).astype(float)
-        z.append((ind.mean() - c) / max(se_fn(ind), 1e-12))
-    assert np.all(np.abs(z) < Z_MAX), z
-
-
-def _iid_se(x):
-    return np.std(x, ddof=1) / np.sqrt(len(x))
 
 
 # --------------------------------------------------------------------- conditionals
@@ -56,7 +35,7 @@ def test_laplace_mixing_conditional(beta, sigma2, lam2):
         tt = np.exp(eta)
         return stats.norm.logpdf(beta, 0, np.sqrt(sigma2 * tt)) + stats.expon.logpdf(tt, scale=2 / lam2) + eta
 
-    _check_against_grid(np.log(t), logf, np.linspace(-25, 8, 60_001), _iid_se)
+    check_against_grid(np.log(t), logf, np.linspace(-25, 8, 60_001), iid_se)
 
 
 def _lam_logf(beta, sigma2, tau2, c2=None):
@@ -130,8 +109,8 @@ def test_collapsed_local_update_matches_joint_grid(signal, c2):
     def interp(logm, grid):
         return lambda x: np.interp(x, grid, logm)
 
-    _check_against_grid(np.array(etas), interp(log_eta, eta_grid), eta_grid, batch_means_se)
-    _check_against_grid(np.array(betas), interp(log_beta, b_grid), b_grid, batch_means_se)
+    check_against_grid(np.array(etas), interp(log_eta, eta_grid), eta_grid, batch_means_se)
+    check_against_grid(np.array(betas), interp(log_beta, b_grid), b_grid, batch_means_se)
 
 
 def test_collapsed_sweep_keeps_the_residual():
@@ -176,7 +155,7 @@ def test_slab_conditional():
     chains = [np.log(2.0)] * 1500  # independent chains; final states are iid draws
     for _ in range(15):
         chains = [math.log(H.draw_slab(rng, math.exp(z), lam2, beta**2, sigma2, tau2, spec)[0]) for z in chains]
-    _check_against_grid(np.array(chains), logf, np.linspace(-8, 12, 40_001), _iid_se)
+    check_against_grid(np.array(chains), logf, np.linspace(-8, 12, 40_001), iid_se)
 
 
 def _tau_logf(data, lam2, tau0, noise, c2=None):
@@ -234,7 +213,7 @@ def test_global_scale_marginal_update(n, p, regularized, width):
                 tau2, _, res = H.draw_global_plain(rng, data, lam2, tau2, tau0, noise)
             assert res.shrink_failures == 0
         x.append(math.log(tau2))
-    _check_against_grid(np.array(x), logf, grid, _iid_se)
+    check_against_grid(np.array(x), logf, grid, iid_se)
 
 
 def test_rescale_move_leaves_prior_invariant():
