@@ -313,17 +313,22 @@ def _sample_until_converged(
     carries, stored = workers.advance(
         problem, carries, token, tune=tune, iterations=tune, thin=1, offset=0, progressbar=progressbar
     )
-    per_draw = (time.perf_counter() - t0) / max(tune, 1)  # seconds per iteration, all chains
-    thin, checks = 1, []
-    remaining = auto.max_time - (time.perf_counter() - start)
-    block = int(min(auto.first_draws, max(remaining, 0.0) / max(per_draw, 1e-9)))
+    per_iter = (time.perf_counter() - t0) / max(tune, 1)  # seconds per iteration (all chains)
+    thin, checks, t_check = 1, [], 0.0
+    block = auto.first_draws
     reason = "max_time"
-    while block >= 1:
+    while True:
         # fit the next block into the memory budget by doubling the thinning
         while stored + block > capacity and stored > 1:
             stored = _compact(token, stored)
             thin *= 2
-        block = max(1, min(block, capacity - stored, auto.max_iterations // thin - stored))
+        # and into the time left, keeping room for its convergence check
+        remaining = auto.max_time - (time.perf_counter() - start) - t_check
+        fits = int(remaining / max(per_iter * thin, 1e-9))
+        block = min(block, capacity - stored, auto.max_iterations // thin - stored, fits)
+        if block < 1:
+            reason = "max_time" if fits < 1 else "max_iterations"
+            break
         t0 = time.perf_counter()
         # end the block on a recorded iteration, so the chain never runs past its last
         # stored draw (after a thinning change it may have run up to thin - 1 iterations
@@ -333,7 +338,7 @@ def _sample_until_converged(
         carries, stored = workers.advance(
             problem, carries, token, tune=tune, iterations=iters, thin=thin, offset=stored, progressbar=False
         )
-        t_block = time.perf_counter() - t0
+        per_iter = (time.perf_counter() - t0) / max(iters, 1)
         t1 = time.perf_counter()
         check = _check(token, stored, spec, feature_names)
         t_check = time.perf_counter() - t1
@@ -350,19 +355,12 @@ def _sample_until_converged(
         if _passes(check, auto, chains):
             reason = "converged"
             break
-        elapsed = time.perf_counter() - start
-        per_draw = t_block / max(iters, 1) * thin  # seconds per stored draw, all chains
-        remaining = auto.max_time - elapsed
-        if remaining <= per_draw * 10:
-            reason = "max_time"
-            break
         if stored * thin >= auto.max_iterations:
             reason = "max_iterations"
             break
         # grow geometrically (half the draws so far), and enough that the next check
         # costs at most a quarter of the block's sampling time
-        block = max(stored // 2, int(4 * t_check / max(per_draw, 1e-9)), 50)
-        block = int(min(block, remaining / max(per_draw, 1e-9)))
+        block = max(stored // 2, int(4 * t_check / max(per_iter * thin, 1e-9)), 50)
     if stored == 0:  # the warm-up used up the time: keep one draw so the result exists
         carries, stored = workers.advance(
             problem, carries, token, tune=tune, iterations=1, thin=1, offset=0, progressbar=False
