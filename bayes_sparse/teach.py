@@ -38,7 +38,6 @@ value of a cell).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from numbers import Real
 
@@ -319,7 +318,6 @@ def posterior_2d(prior: str = "laplace", *, lam: float = 1.0, sigma: float = 1.0
 
 
 # ----------------------------------------------------------------------------- figures
-@functools.cache
 def _figure(**kwargs):
     """A figure that IPython shows as PNG (no pyplot, no backend needed): :func:`bayes_sparse._figures.new_figure`."""
     from ._figures import new_figure

@@ -125,7 +125,7 @@ def test_invalid_elastic_net_raises(make, message):
 
 def test_registry_rules_and_wording():
     rules = bs.spec.rules_for(bs.ElasticNet(lam1=2.0, lam2=1.0))
-    assert rules.name == "elasticnet" and rules.selection_rule == "interval"
+    assert rules.name == "elasticnet" and rules.selection_rule == "fdr"
     assert rules.hyper_names(bs.ElasticNet(lam2=1.0)) == ("lam1",)
     assert rules.hyper_names(bs.ElasticNet()) == ("lam1", "lam2")
     text = bs.ModelSpec.build(bs.ElasticNet(lam1=2.0, lam2=1.0)).describe()["prior"]
