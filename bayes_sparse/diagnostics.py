@@ -279,6 +279,19 @@ def summary_arrays(x, hdi_prob: float = 0.95) -> dict:
         ``mean``, ``sd``, ``hdi_low``, ``hdi_high``, ``mcse_mean``, ``mcse_sd``,
         ``ess_bulk``, ``ess_tail``, ``r_hat``.
     """
+    from ._mcmc_stats import _BLOCK_SIZE
+
+    x = np.asarray(x)
+    c, d, m = x.shape
+    step = max(1, _BLOCK_SIZE // max(1, c * d))
+    if m <= step:
+        return _summary_block(x, hdi_prob)
+    # blocks of variables bound the temporaries (squared deviations, FFTs) at p = 20,000
+    parts = [_summary_block(x[:, :, k : k + step], hdi_prob) for k in range(0, m, step)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _summary_block(x, hdi_prob):
     from ._mcmc_stats import _ess, _split_chains, rank_diagnostics
 
     x = np.asarray(x, dtype=float)

@@ -64,3 +64,16 @@ def test_blocks_give_the_same_values(monkeypatch):
     monkeypatch.setattr(_mcmc_stats, "_BLOCK_SIZE", 2 * 60 * 3)  # three variables per block
     for a, b in zip(whole, _mcmc_stats.rank_diagnostics(x)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_summary_in_blocks_equals_one_pass(monkeypatch):
+    """summary_arrays works through blocks of variables at large p: same numbers as one pass."""
+    from bayes_sparse import _mcmc_stats
+    from bayes_sparse.diagnostics import summary_arrays
+
+    x = np.random.default_rng(3).standard_normal((2, 60, 37)).cumsum(axis=1)
+    whole = summary_arrays(x)
+    monkeypatch.setattr(_mcmc_stats, "_BLOCK_SIZE", 2 * 60 * 5)  # blocks of 5 variables
+    blocked = summary_arrays(x)
+    for key in whole:
+        np.testing.assert_array_equal(blocked[key], whole[key])
