@@ -393,39 +393,11 @@ def _kkt_rel(grad, beta, lam):
 
 
 def _weighted_lasso_cd(Xt, yt, lam, beta_init):
-    """``argmin ||yt - Xt b||**2 / 2 + lam ||b||_1`` by scikit-learn's Cython Gram CD."""
-    w = np.array(beta_init, dtype=float, order="C")
-    gram = np.ascontiguousarray(Xt.T @ Xt)
-    q = Xt.T @ yt
-    try:
-        from sklearn.linear_model._cd_fast import enet_coordinate_descent_gram
+    """``argmin ||yt - Xt b||**2 / 2 + lam ||b||_1``: the certified lasso's coordinate-descent
+    sub-problem solver (:func:`bayes_sparse.map._cd_subproblem`) at ``alpha = lam / n``."""
+    from .map import _cd_subproblem
 
-        w, *_ = enet_coordinate_descent_gram(
-            w,
-            lam,
-            0.0,
-            gram,
-            q,
-            yt,
-            100_000,
-            CD_TOL,
-            np.random.RandomState(0),
-            False,
-            False,
-        )
-        return np.asarray(w, dtype=float)
-    except (ImportError, TypeError, ValueError):  # pragma: no cover - private API moved
-        pass
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import Lasso
-
-    n = Xt.shape[0]
-    model = Lasso(alpha=lam / n, fit_intercept=False, precompute=gram, tol=CD_TOL, max_iter=100_000, warm_start=True)
-    model.coef_ = w
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(Xt, yt, check_input=False)
-    return np.asarray(model.coef_, dtype=float)
+    return _cd_subproblem(Xt, yt, lam / Xt.shape[0], beta_init, Xt.T @ Xt, CD_TOL)
 
 
 def _prox_newton(Zw, y, lam, beta, b0, kkt_target, max_iter=50):
