@@ -30,6 +30,7 @@ __all__ = [
     "draw_sigma2_marginal",
     "draw_sigma2_given_beta",
     "draw_noise_and_beta",
+    "draw_given_variances",
 ]
 
 
@@ -253,3 +254,14 @@ def draw_noise_and_beta(rng, factor, n: int, noise):
     (sigma**2, beta) given the prior variances."""
     sigma2 = draw_sigma2_marginal(rng, factor.quad, n, noise)
     return float(sigma2), factor.draw_beta(rng, sigma2)
+
+
+def draw_given_variances(rng, data: LinearData, v, conditional: bool, beta, noise):
+    """The shared Gaussian draw of a sweep given the prior variances ``v`` of beta:
+    in units of sigma**2 when the prior is ``conditional`` on sigma (then (sigma**2, beta)
+    jointly, :func:`draw_noise_and_beta`), absolute otherwise (then the noise block
+    sigma**2 | current ``beta`` first, and beta | sigma**2). Returns ``(sigma2, beta)``."""
+    if conditional:
+        return draw_noise_and_beta(rng, factorize(data, v), data.n, noise)
+    sigma2 = draw_sigma2_given_beta(rng, beta, data, noise)
+    return float(sigma2), factorize(data, v / sigma2).draw_beta(rng, sigma2)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..priors import Gaussian
 from ..spec import Penalty, PriorRules
-from ._gaussian_draw import draw_noise_and_beta, draw_sigma2_given_beta, factorize, inv_gamma
+from ._gaussian_draw import draw_given_variances, inv_gamma
 from .chain import Outputs
 
 __all__ = ["RULES", "GaussianState", "GaussianInfo", "init", "build_kernel", "outputs"]
@@ -76,18 +76,13 @@ class GaussianInfo(NamedTuple):
     pass
 
 
-def _draw_beta(rng, data, prior, s2, sigma2, beta, noise):
-    if prior.conditional:
-        return draw_noise_and_beta(rng, factorize(data, np.full(data.p, s2)), data.n, noise)
-    sigma2 = draw_sigma2_given_beta(rng, beta, data, noise)
-    return float(sigma2), factorize(data, np.full(data.p, s2 / sigma2)).draw_beta(rng, sigma2)
-
-
 def init(rng, prior: Gaussian, data, noise, start=None) -> GaussianState:
     """Dispersed start around the prior; ``start`` is ignored (the posterior is Gaussian given the scale)."""
     sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
     s2 = prior.scale**2 if not prior.has_hyperprior else prior.scale_rate / prior.scale_shape * rng.uniform(0.5, 2.0)
-    sigma2, beta = _draw_beta(rng, data, prior, float(s2), float(sigma2), np.zeros(data.p), noise)
+    sigma2, beta = draw_given_variances(
+        rng, data, np.full(data.p, float(s2)), prior.conditional, np.zeros(data.p), noise
+    )
     return GaussianState(beta, sigma2, float(s2))
 
 
@@ -100,7 +95,7 @@ def build_kernel(prior: Gaussian, data, noise, likelihood):
         if prior.has_hyperprior:
             ss = state.beta @ state.beta / (state.sigma2 if prior.conditional else 1.0)
             s2 = inv_gamma(rng, prior.scale_shape + 0.5 * d.p, prior.scale_rate + 0.5 * ss)
-        sigma2, beta = _draw_beta(rng, d, prior, s2, state.sigma2, state.beta, noise)
+        sigma2, beta = draw_given_variances(rng, d, np.full(d.p, s2), prior.conditional, state.beta, noise)
         return GaussianState(beta, sigma2, float(s2)), GaussianInfo()
 
     return kernel

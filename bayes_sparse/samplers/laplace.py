@@ -17,7 +17,7 @@ import numpy as np
 
 from ..priors import Laplace
 from ..spec import Penalty, PriorRules
-from ._gaussian_draw import draw_noise_and_beta, draw_sigma2_given_beta, factorize
+from ._gaussian_draw import draw_given_variances
 from .chain import Outputs
 
 __all__ = ["RULES", "LaplaceState", "LaplaceInfo", "init", "build_kernel", "outputs", "draw_laplace_mixing"]
@@ -99,21 +99,13 @@ def draw_laplace_mixing(rng, beta, scale_sq, lam2):
     return 1.0 / rng.wald(np.sqrt(scale_sq / b2), lam2)
 
 
-def _draw_beta(rng, data, prior, t, sigma2, beta, noise):
-    """The shared Gaussian draw (and the noise block) given mixing variances t."""
-    if prior.conditional:
-        return draw_noise_and_beta(rng, factorize(data, t), data.n, noise)
-    sigma2 = draw_sigma2_given_beta(rng, beta, data, noise)
-    return float(sigma2), factorize(data, t / sigma2).draw_beta(rng, sigma2)
-
-
 def init(rng, prior: Laplace, data, noise, start=None) -> LaplaceState:
     """Dispersed start: sigma**2 around the sample variance, lam**2 and t from (around) the prior,
     beta from its conditional given them. (``start`` is ignored: the posterior is unimodal.)"""
     sigma2 = noise.fixed**2 if noise.fixed is not None else data.yty / (data.n - 1) * rng.uniform(0.5, 1.5)
     lam2 = prior.rate**2 if not prior.has_hyperprior else prior.lam_shape / prior.lam_rate * rng.uniform(0.5, 2.0)
     t = rng.exponential(2.0 / lam2, size=data.p)
-    sigma2, beta = _draw_beta(rng, data, prior, t, float(sigma2), np.zeros(data.p), noise)
+    sigma2, beta = draw_given_variances(rng, data, t, prior.conditional, np.zeros(data.p), noise)
     return LaplaceState(beta, sigma2, t, float(lam2))
 
 
@@ -127,7 +119,7 @@ def build_kernel(prior: Laplace, data, noise, likelihood):
         t = draw_laplace_mixing(rng, state.beta, scale_sq, lam2)
         if prior.has_hyperprior:
             lam2 = float(rng.gamma(prior.lam_shape + d.p, 1.0 / (prior.lam_rate + 0.5 * t.sum())))
-        sigma2, beta = _draw_beta(rng, d, prior, t, state.sigma2, state.beta, noise)
+        sigma2, beta = draw_given_variances(rng, d, t, prior.conditional, state.beta, noise)
         return LaplaceState(beta, sigma2, t, lam2), LaplaceInfo()
 
     return kernel
