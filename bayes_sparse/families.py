@@ -28,6 +28,8 @@ class GaussianFamily:
     #: variance of the likelihood's Gaussian approximation, in units of sigma^2
     #: (shrinkage factors kappa): sigma is already in the prior of beta
     pseudo_variance = 1.0
+    #: the intercept is drawn after the chain, not carried by the sweep
+    intercept_in_sweep = False
 
     def describe(self) -> str:
         return "y ~ N(intercept + X beta, sigma^2), flat prior on the intercept"
@@ -42,10 +44,27 @@ class GaussianFamily:
         """The observed node ``y`` of the PyMC model."""
         return pm.Normal("y", mu=mu, sigma=sigma_t, observed=y, dims="obs")
 
-    # -- Gibbs
-    def augment(self, rng, data, state):
+    # -- Gibbs likelihood block: carry -> pseudo-data -> (prior block, beta) -> carry
+    def chain_response(self, design):
+        """The response a Gibbs chain works on: y centred (the intercept integrated out)."""
+        return design.yc
+
+    def gibbs_start(self, rng, data):
+        """The likelihood block's carry at the start of a chain (nothing to carry)."""
+        return None
+
+    def augment(self, rng, data, carry, beta):
         """Pseudo-data for the shared Gaussian draw: the data themselves."""
         return data
+
+    def update(self, rng, pseudo, carry, beta):
+        """The carry after the beta draw (nothing to update)."""
+        return carry
+
+    def intercept_c(self, carry, data):
+        """Not carried: the intercept is drawn after the chain
+        (``N(0, sigma**2 / n)`` given the rest, :func:`~bayes_sparse.samplers.chain.finish_chain`)."""
+        return None
 
     # -- draws
     def log_likelihood(self, y, mu, sigma):
@@ -74,6 +93,8 @@ class BernoulliFamily:
     #: 1 / (p (1 - p)) at p = 1/2: the logistic likelihood's Gaussian approximation
     #: (Piironen & Vehtari 2017), for the shrinkage factors kappa
     pseudo_variance = 4.0
+    #: the intercept is part of the sweep (the Polya-Gamma weights depend on it)
+    intercept_in_sweep = True
 
     def describe(self) -> str:
         return "y ~ Bernoulli(p), logit p = intercept + X beta, flat prior on the intercept"
@@ -97,6 +118,39 @@ class BernoulliFamily:
     # -- PyMC
     def observe(self, pm, mu, sigma_t, y):
         return pm.Bernoulli("y", logit_p=mu, observed=y, dims="obs")
+
+    # -- Gibbs likelihood block: Polya-Gamma augmentation (Polson, Scott & Windle 2013)
+    def chain_response(self, design):
+        """The response a Gibbs chain works on: y itself (0/1); the design is centred."""
+        return design.yc + design.y_mean
+
+    def gibbs_start(self, rng, data):
+        """The carry is the intercept b0 of ``eta = b0 + Z beta`` (Z centred); it starts at logit(mean y)."""
+        ybar = float(np.clip(data.yc.mean(), 1e-3, 1 - 1e-3))
+        return float(np.log(ybar / (1.0 - ybar)))
+
+    def augment(self, rng, data, carry, beta):
+        """``omega_i | beta, b0 ~ PG(1, eta_i)``; given omega the likelihood is Gaussian in eta,
+        ``prod_i exp(kappa_i eta_i - omega_i eta_i**2 / 2)`` with ``kappa = y - 1/2``, i.e.
+        pseudo-response ``kappa_i / omega_i`` with precision ``omega_i``. Returns the
+        weighted pseudo-data with b0 integrated out
+        (:func:`~bayes_sparse.samplers._gaussian_draw.weighted_centred`): the Gaussian
+        blocks then draw (beta | omega) exactly as for a Gaussian likelihood with sigma = 1."""
+        from polyagamma import random_polyagamma
+
+        from .samplers._gaussian_draw import weighted_centred
+
+        eta = carry + data.Z @ beta
+        omega = random_polyagamma(1.0, eta, random_state=rng)
+        return weighted_centred(data.Z, data.ZT, data.yc - 0.5, omega)
+
+    def update(self, rng, pseudo, carry, beta):
+        """``b0 | beta, omega`` (Gaussian), drawn after beta: (beta, b0) | omega is then one joint draw."""
+        return pseudo.draw_intercept(rng, beta)
+
+    def intercept_c(self, carry, data):
+        """The centred model's intercept, ``eta = y_mean + intercept_c + Z beta`` (as in the PyMC model)."""
+        return carry - float(data.yc.mean())
 
     # -- draws
     def log_likelihood(self, y, eta, sigma=None):

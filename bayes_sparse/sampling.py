@@ -229,20 +229,9 @@ def _thin_idata(idata, thin):
     return idata
 
 
-#: Likelihood families with a Gibbs likelihood block (augmentation).
-GIBBS_FAMILIES = ("gaussian",)
-
-
 def _choose_sampler(sampler, spec):
-    if sampler == "gibbs" and spec.family not in GIBBS_FAMILIES:
-        raise ValueError(
-            f"no Gibbs sampler for family={spec.family!r} yet (the Polya-Gamma augmentation is planned); "
-            "use sampler='nuts' or 'auto'"
-        )
-    if sampler != "auto":
-        return sampler
-    # every registered prior has a Gibbs block for the Gaussian likelihood
-    return "gibbs" if spec.family in GIBBS_FAMILIES else "nuts"
+    # every registered prior has a Gibbs block, and every family a likelihood block
+    return "gibbs" if sampler == "auto" else sampler
 
 
 def _sample_nuts(design, spec, *, draws, tune, chains, random_seed, progressbar, target_accept, nuts_sampler, cores):

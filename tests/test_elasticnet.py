@@ -20,7 +20,6 @@ from sklearn.preprocessing import StandardScaler
 
 import bayes_sparse as bs
 from bayes_sparse._data import prepare_data
-from bayes_sparse.families import GaussianFamily
 from bayes_sparse.map import elastic_net_certificate, solve_elastic_net
 from bayes_sparse.samplers import elasticnet as E
 from bayes_sparse.samplers import run_chain
@@ -297,11 +296,11 @@ def geweke_z(prior, n, p, m, seed, n_batches=20, burn=500):
     th = prior_draw(rng, prior, n, p)
     y = centred_y(rng, Z, th["beta"], th["sigma2"])
     state = E.init(rng, prior, LinearData.from_arrays(Z, y), noise)
+    kernel = E.build_kernel(prior, noise)
     state = state._replace(beta=th["beta"], sigma2=th["sigma2"], lam1=th["lam1"], lam2=th["lam2"])
     sc = []
     for it in range(m + burn):
-        kernel = E.build_kernel(prior, LinearData.from_arrays(Z, y), noise, GaussianFamily())
-        state, info = kernel(rng, state)
+        state, info = kernel(rng, state, LinearData.from_arrays(Z, y))
         assert info.slice_failures == 0
         y = centred_y(rng, Z, state.beta, state.sigma2)
         if it >= burn:

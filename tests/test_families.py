@@ -114,8 +114,6 @@ def test_family_arguments():
     y = np.r_[np.zeros(7), np.ones(8)]
     with pytest.raises(ValueError, match="sigma does not apply to family='bernoulli'"):
         bs.fit(X, y, bs.Laplace(), family="bernoulli", sigma=1.0)
-    with pytest.raises(ValueError, match="no Gibbs sampler for family='bernoulli' yet"):
-        bs.fit(X, y, bs.Laplace(), family="bernoulli", sampler="gibbs")
     with pytest.raises(ValueError, match=r"family must be one of \['bernoulli', 'gaussian'\]"):
         bs.fit(X, y, bs.Laplace(), family="poisson")
 

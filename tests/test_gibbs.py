@@ -12,7 +12,6 @@ import pytest
 from scipy import stats
 
 import bayes_sparse as bs
-from bayes_sparse.families import GaussianFamily
 from bayes_sparse.samplers import horseshoe as H
 from bayes_sparse.samplers import laplace as L
 from bayes_sparse.samplers import run_chain
@@ -283,11 +282,11 @@ def geweke_z(prior, n, p, m, seed, n_batches=50):
     th = prior_draw(rng, prior, NOISE, n, p)
     y = centred_y(rng, Z, th["beta"], th["sigma2"])
     state = module.init(rng, spec, LinearData.from_arrays(Z, y), noise)
+    kernel = module.build_kernel(spec, noise)
     state = state._replace(beta=th["beta"], sigma2=th["sigma2"])
     sc = []
     for it in range(m + 500):
-        kernel = module.build_kernel(spec, LinearData.from_arrays(Z, y), noise, GaussianFamily())
-        state, _ = kernel(rng, state)
+        state, _ = kernel(rng, state, LinearData.from_arrays(Z, y))
         y = centred_y(rng, Z, state.beta, state.sigma2)
         if it >= 500:
             sc.append(_test_functions(state.beta, state.sigma2, _state_hyper(state, prior)))

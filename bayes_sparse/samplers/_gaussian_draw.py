@@ -23,6 +23,8 @@ from scipy.linalg import blas
 
 __all__ = [
     "LinearData",
+    "WeightedData",
+    "weighted_centred",
     "GaussianFactor",
     "factorize",
     "SpectralScale",
@@ -73,6 +75,61 @@ class LinearData:
     @property
     def wide(self) -> bool:
         return self.ZtZ is None
+
+
+@dataclass(frozen=True)
+class WeightedData(LinearData):
+    """Pseudo-data of a weighted Gaussian likelihood with the flat-prior intercept
+    integrated out (:func:`weighted_centred`), plus what the intercept's own
+    conditional needs."""
+
+    sum_w: float  # sum_i w_i
+    sum_wz: float  # sum_i w_i z_i
+    wmean_Z: np.ndarray  # sum_i w_i Z_i / sum_i w_i (p)
+
+    def draw_intercept(self, rng, beta) -> float:
+        """``b0 | beta, w ~ N(sum_i w_i (z_i - Z_i beta) / sum w, 1 / sum w)``."""
+        mean = self.sum_wz / self.sum_w - float(self.wmean_Z @ beta)
+        return mean + rng.standard_normal() / np.sqrt(self.sum_w)
+
+
+def weighted_centred(Z, ZT, wz, w) -> WeightedData:
+    """Integrate a flat-prior intercept out of ``prod_i N(z_i | b0 + Z_i beta, 1 / w_i)``.
+
+    With ``u = sqrt(w)`` the likelihood in ``(b0, beta)`` is ``exp(-||u z - u b0 - diag(u) Z beta||^2 / 2)``;
+    integrating b0 over the line projects out ``u``:
+    ``exp(-||a - Phi beta||^2 / 2)`` up to a factor free of beta, with
+    ``Phi = diag(u) (Z - 1 zbar_w')`` and ``a = u (z - zbar)`` (weighted means
+    ``zbar_w = Z'w / sum w``, ``zbar = w'z / sum w``). This is the unit-weight
+    centring of y and Z generalised to weights, so every Gaussian block applies
+    to ``(Phi, a)`` with sigma = 1. ``wz`` is ``w * z`` (the Polya-Gamma
+    pseudo-response times its precision, ``kappa``, which stays finite as w -> 0).
+
+    ``ZT`` is ``Z.T`` (C-ordered); both are read, neither is modified.
+    """
+    w = np.asarray(w, dtype=float)
+    sum_w = float(w.sum())
+    sum_wz = float(np.sum(wz))
+    u = np.sqrt(w)
+    wmean_Z = (w @ Z) / sum_w
+    Phi = u[:, None] * Z
+    Phi -= np.outer(u, wmean_Z)
+    PhiT = ZT * u
+    PhiT -= np.outer(wmean_Z, u)
+    a = wz / np.maximum(u, 1e-300) - u * (sum_wz / sum_w)
+    n, p = Z.shape
+    return WeightedData(
+        Z=Phi,
+        ZT=PhiT,
+        yc=a,
+        Zty=PhiT @ a,
+        yty=float(a @ a),
+        ZtZ=Phi.T @ Phi if n >= p else None,
+        col_norm2=np.maximum(np.einsum("ij,ij->i", PhiT, PhiT), 1e-300),
+        sum_w=sum_w,
+        sum_wz=sum_wz,
+        wmean_Z=wmean_Z,
+    )
 
 
 def _gram_rows(A):

@@ -1,9 +1,14 @@
 """One Gibbs chain: warm-up with adaptation, then recorded (thinned) draws.
 
 A prior's Gibbs module provides ``init(rng, spec, data, noise) -> state``,
-``build_kernel(spec, data, noise, likelihood) -> kernel(rng, state) -> (state, info)``
+``build_kernel(spec, noise) -> kernel(rng, state, data) -> (state, info)``
 (``info`` a NamedTuple of per-iteration statistics), ``outputs(spec)`` naming
-what to record, and optionally ``make_adapter(spec, tune)``. This module runs
+what to record, and optionally ``make_adapter(spec, tune)``. The likelihood
+family provides the other half of a sweep (:mod:`bayes_sparse.families`):
+``augment`` turns the data into the (pseudo-)data the prior's kernel draws
+beta from (Gaussian: the data; Bernoulli: Polya-Gamma weighted pseudo-data),
+``update`` draws what the family carries (Bernoulli: the intercept) after beta.
+A sweep is: likelihood block -> prior kernel -> family update. This module runs
 the loop, in pieces if asked (:func:`start_chain`, :func:`advance_chain`: a
 chain advanced in several pieces gives exactly the draws of one run);
 :mod:`bayes_sparse.samplers.parallel` runs chains in processes.
@@ -55,12 +60,14 @@ class ChainProblem(NamedTuple):
 
 class ChainCarry(NamedTuple):
     """Everything needed to continue a chain: generator, sampler state, iterations
-    done, and the warm-up adapter (None when the prior's block has nothing to tune)."""
+    done, the warm-up adapter (None when the prior's block has nothing to tune) and
+    the likelihood block's carry (None for the Gaussian likelihood)."""
 
     rng: np.random.Generator
     state: object
     iteration: int
     adapter: object = None
+    likelihood: object = None
 
 
 def sampler_module(name: str):
@@ -75,7 +82,11 @@ def start_chain(problem: ChainProblem, seed, tune: int, start=None) -> ChainCarr
     rng = np.random.default_rng(seed)
     data = LinearData.from_arrays(problem.Z, problem.yc)
     adapter = module.make_adapter(problem.spec, tune) if hasattr(module, "make_adapter") else None
-    return ChainCarry(rng, module.init(rng, problem.spec, data, problem.noise, start=start), 0, adapter)
+    family = problem.likelihood
+    carry = family.gibbs_start(rng, data)
+    pseudo = family.augment(rng, data, carry, np.zeros(data.p))
+    state = module.init(rng, problem.spec, pseudo, problem.noise, start=start)
+    return ChainCarry(rng, state, 0, adapter, carry)
 
 
 def advance_chain(
@@ -100,17 +111,22 @@ def advance_chain(
     """
     module = sampler_module(problem.sampler)
     data = LinearData.from_arrays(problem.Z, problem.yc)
-    kernel = module.build_kernel(problem.spec, data, problem.noise, problem.likelihood)
+    kernel = module.build_kernel(problem.spec, problem.noise)
+    family = problem.likelihood
     record = module.outputs(problem.spec)
-    rng, state, start, adapter = carry
+    rng, state, start, adapter, lik = carry
     k = offset
     for it in range(start, start + iterations):
-        state, info = kernel(rng, state)
+        pseudo = family.augment(rng, data, lik, state.beta)
+        state, info = kernel(rng, state, pseudo)
+        lik = family.update(rng, pseudo, lik, state.beta)
         if adapter is not None and it < tune:
             state = adapter(it, state)
         if it >= tune and (it - tune + 1) % thin == 0:
             out["beta"][k] = state.beta
             out["sigma"][k] = math.sqrt(state.sigma2)
+            if "intercept_c" in out:
+                out["intercept_c"][k] = family.intercept_c(lik, data)
             for name, get in (*record.scalars.items(), *record.vectors.items()):
                 out[name][k] = get(state)
             for key, val in info._asdict().items():
@@ -118,7 +134,7 @@ def advance_chain(
             k += 1
         if progress is not None and ((it + 1) % report_every == 0):
             progress.put((chain, it + 1))
-    return ChainCarry(rng, state, start + iterations, adapter), k - offset
+    return ChainCarry(rng, state, start + iterations, adapter, lik), k - offset
 
 
 def empty_outputs(problem: ChainProblem, draws: int, store=None) -> dict:
@@ -127,6 +143,8 @@ def empty_outputs(problem: ChainProblem, draws: int, store=None) -> dict:
     p = problem.Z.shape[1]
     store = store or {}
     out = {"beta": store.get("beta", np.empty((draws, p))), "sigma": np.empty(draws)}
+    if problem.likelihood.intercept_in_sweep:
+        out["intercept_c"] = np.empty(draws)
     out.update({name: np.empty(draws) for name in record.scalars})
     out.update({name: store.get(name, np.empty((draws, p))) for name in record.vectors})
     out.update({f"stat:{name}": np.empty(draws) for name in record.stats})
@@ -135,9 +153,11 @@ def empty_outputs(problem: ChainProblem, draws: int, store=None) -> dict:
 
 def finish_chain(carry: ChainCarry, out: dict, n: int):
     """Draw the flat-prior intercept (centred scale) | rest ~ N(mean residual = 0, sigma^2 / n)
-    for every recorded draw. Drawn after the loop, so a thinned chain is a subsequence of
-    the unthinned one and a chain run in pieces equals a chain run at once."""
-    out["intercept_c"] = out["sigma"] / math.sqrt(n) * carry.rng.standard_normal(len(out["sigma"]))
+    for every recorded draw, unless the family recorded it in the sweep. Drawn after the
+    loop, so a thinned chain is a subsequence of the unthinned one and a chain run in
+    pieces equals a chain run at once."""
+    if "intercept_c" not in out:
+        out["intercept_c"] = out["sigma"] / math.sqrt(n) * carry.rng.standard_normal(len(out["sigma"]))
     return out
 
 

@@ -243,11 +243,10 @@ def init(rng, prior: ElasticNet, data, noise, start=None) -> ElasticNetState:
     return ElasticNetState(beta, float(sigma2), u, float(lam1), float(lam2))
 
 
-def build_kernel(prior: ElasticNet, data, noise, likelihood):
-    """``kernel(rng, state) -> (state, info)``: penalties (when random), mixing, then (sigma**2, beta)."""
+def build_kernel(prior: ElasticNet, noise):
+    """``kernel(rng, state, d) -> (state, info)``: penalties (when random), mixing, then (sigma**2, beta)."""
 
-    def kernel(rng, state: ElasticNetState):
-        d = likelihood.augment(rng, data, state)
+    def kernel(rng, state: ElasticNetState, d):
         lam1, lam2, failures = state.lam1, state.lam2, 0
         if prior.has_hyperprior:
             lam1, lam2, failures = draw_penalties(rng, prior, state.beta, state.sigma2, lam1, lam2)

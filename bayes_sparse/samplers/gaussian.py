@@ -86,11 +86,10 @@ def init(rng, prior: Gaussian, data, noise, start=None) -> GaussianState:
     return GaussianState(beta, sigma2, float(s2))
 
 
-def build_kernel(prior: Gaussian, data, noise, likelihood):
-    """``kernel(rng, state) -> (state, info)``: scale**2 | beta, then the shared draw."""
+def build_kernel(prior: Gaussian, noise):
+    """``kernel(rng, state, d) -> (state, info)``: scale**2 | beta, then the shared draw."""
 
-    def kernel(rng, state: GaussianState):
-        d = likelihood.augment(rng, data, state)
+    def kernel(rng, state: GaussianState, d):
         s2 = state.scale2
         if prior.has_hyperprior:
             ss = state.beta @ state.beta / (state.sigma2 if prior.conditional else 1.0)

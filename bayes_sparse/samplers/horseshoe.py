@@ -285,15 +285,14 @@ def init(rng, spec: HorseshoeSpec, data, noise, start=None) -> HorseshoeState:
     return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2))
 
 
-def build_kernel(spec: HorseshoeSpec, data, noise, likelihood):
-    """``kernel(rng, state) -> (state, info)``: locals, slab, interweaving, blocked global update.
+def build_kernel(spec: HorseshoeSpec, noise):
+    """``kernel(rng, state, d) -> (state, info)``: locals, slab, interweaving, blocked global update.
 
     Only the regularized tau update has a tuning parameter (``state.tau_width``,
     set once at the end of warm-up by :func:`make_adapter`'s adapter).
     """
 
-    def kernel(rng, state: HorseshoeState):
-        d = likelihood.augment(rng, data, state)
+    def kernel(rng, state: HorseshoeState, d):
         sigma2, tau2, c2 = state.sigma2, state.tau2, state.c2
         beta, lam2, failures = draw_local_collapsed(
             rng, d, state.beta, state.lam2, sigma2, tau2, c2 if spec.regularized else math.inf

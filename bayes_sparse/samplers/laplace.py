@@ -109,11 +109,10 @@ def init(rng, prior: Laplace, data, noise, start=None) -> LaplaceState:
     return LaplaceState(beta, sigma2, t, float(lam2))
 
 
-def build_kernel(prior: Laplace, data, noise, likelihood):
-    """``kernel(rng, state) -> (state, info)``: one Park & Casella sweep."""
+def build_kernel(prior: Laplace, noise):
+    """``kernel(rng, state, d) -> (state, info)``: one Park & Casella sweep."""
 
-    def kernel(rng, state: LaplaceState):
-        d = likelihood.augment(rng, data, state)
+    def kernel(rng, state: LaplaceState, d):
         lam2 = state.lam2
         scale_sq = lam2 * state.sigma2 if prior.conditional else lam2
         t = draw_laplace_mixing(rng, state.beta, scale_sq, lam2)

@@ -131,7 +131,12 @@ def sample_gibbs(
     """
     rules = spec.rules
     problem = ChainProblem(
-        rules.name, rules.sampler_spec(spec.prior, design.n, design.p), spec.noise, design.Z, design.yc, spec.likelihood
+        rules.name,
+        rules.sampler_spec(spec.prior, design.n, design.p, spec.family),
+        spec.noise,
+        design.Z,
+        spec.likelihood.chain_response(design),
+        spec.likelihood,
     )
     module = sampler_module(rules.name)
     if hasattr(module, "warm_up"):
@@ -186,10 +191,11 @@ def sample_gibbs(
         arrays = {k: np.asarray(v[:, :stored]) for k, v in _SHARED_OUTPUTS[token].items()}
     finally:
         del _SHARED_OUTPUTS[token]
-    intercepts = []
-    for c, carry in enumerate(carries):
-        intercepts.append(finish_chain(carry, {"sigma": arrays["sigma"][c]}, design.n)["intercept_c"])
-    arrays["intercept_c"] = np.stack(intercepts)
+    if "intercept_c" not in arrays:  # not drawn in the sweep: drawn now, given the rest
+        intercepts = []
+        for c, carry in enumerate(carries):
+            intercepts.append(finish_chain(carry, {"sigma": arrays["sigma"][c]}, design.n)["intercept_c"])
+        arrays["intercept_c"] = np.stack(intercepts)
     return arrays, run
 
 
@@ -252,13 +258,16 @@ class _Workers:
 def _monitored(token, stored, spec, hyper):
     """The quantities whose convergence decides when to stop: beta (model scale;
     rank diagnostics are invariant to the per-feature rescaling), sigma unless
-    fixed, and the prior's scalar hyperparameters. The intercept is x_mean' beta
+    fixed, the prior's scalar hyperparameters, and the intercept when the family
+    draws it in the sweep (Bernoulli). A Gaussian model's intercept is x_mean' beta
     plus an independent draw, so it is covered by beta."""
     arrays = _SHARED_OUTPUTS[token]
-    scalars = [arrays[name][:, :stored] for name in hyper]
+    names = list(hyper)
     if spec.noise.fixed is None:
-        scalars.append(arrays["sigma"][:, :stored])
-    names = list(hyper) + ([] if spec.noise.fixed is not None else ["sigma"])
+        names.append("sigma")
+    if "intercept_c" in arrays:
+        names.append("intercept_c")
+    scalars = [arrays[name][:, :stored] for name in names]
     return arrays["beta"][:, :stored], (np.stack(scalars, axis=-1) if scalars else None), names
 
 
