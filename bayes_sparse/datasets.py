@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_diabetes", "make_sparse_regression"]
+__all__ = ["load_diabetes", "make_sparse_regression", "make_sparse_classification"]
 
 
 def load_diabetes(scaled: bool = False):
@@ -43,11 +43,50 @@ def make_sparse_regression(
     coef : ndarray (p,)
         The true coefficients.
     """
+    rng = np.random.default_rng(random_state)
+    X, coef = _sparse_design(rng, n_samples, n_features, n_nonzero, correlation, signal)
+    y = X @ coef + noise * rng.standard_normal(n_samples)
+    return _frame(X, y, coef, "y") if as_frame else (X, y, coef)
+
+
+def make_sparse_classification(
+    n_samples: int = 100,
+    n_features: int = 200,
+    n_nonzero: int = 5,
+    *,
+    correlation: float = 0.5,
+    signal: float = 1.5,
+    intercept: float = 0.0,
+    random_state=None,
+    as_frame: bool = False,
+):
+    """Simulate a binary outcome from a sparse logistic model:
+    ``y_i ~ Bernoulli(expit(intercept + x_i' beta))``.
+
+    The design and ``beta`` are as in :func:`make_sparse_regression` (AR(1)
+    correlated Gaussian columns, ``n_nonzero`` coefficients ``± signal`` spread
+    evenly over the features), e.g. cases (1) and controls (0) from expression
+    of ``n_features`` genes of which ``n_nonzero`` matter.
+
+    Returns
+    -------
+    X : ndarray (n, p) or DataFrame
+    y : ndarray (n,) of 0.0/1.0, or Series of ints
+    coef : ndarray (p,)
+        The true coefficients (log odds ratios per unit of x).
+    """
+    rng = np.random.default_rng(random_state)
+    X, coef = _sparse_design(rng, n_samples, n_features, n_nonzero, correlation, signal)
+    eta = intercept + X @ coef
+    y = (rng.random(n_samples) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+    return _frame(X, y.astype(int), coef, "y") if as_frame else (X, y, coef)
+
+
+def _sparse_design(rng, n_samples, n_features, n_nonzero, correlation, signal):
     if not 0 <= correlation < 1:
         raise ValueError(f"correlation must be in [0, 1), got {correlation}")
     if not 0 <= n_nonzero <= n_features:
         raise ValueError(f"n_nonzero must be between 0 and n_features={n_features}, got {n_nonzero}")
-    rng = np.random.default_rng(random_state)
     X = np.empty((n_samples, n_features))
     X[:, 0] = rng.standard_normal(n_samples)
     innov = np.sqrt(1.0 - correlation**2)
@@ -57,10 +96,11 @@ def make_sparse_regression(
     if n_nonzero:
         support = np.linspace(0, n_features - 1, n_nonzero).round().astype(int)
         coef[support] = signal * rng.choice([-1.0, 1.0], size=n_nonzero)
-    y = X @ coef + noise * rng.standard_normal(n_samples)
-    if as_frame:
-        import pandas as pd
+    return X, coef
 
-        cols = [f"x{j}" for j in range(n_features)]
-        return pd.DataFrame(X, columns=cols), pd.Series(y, name="y"), coef
-    return X, y, coef
+
+def _frame(X, y, coef, name):
+    import pandas as pd
+
+    cols = [f"x{j}" for j in range(X.shape[1])]
+    return pd.DataFrame(X, columns=cols), pd.Series(y, name=name), coef
