@@ -40,6 +40,15 @@ which found at least as many true signals as ``fdr`` with realised FDR <= 0.1
 (Bayesian lasso, signal 0.5: FDR 0.41; the FDR rule 0.10). Every table has
 the ``selected_fdr`` column whatever the default.
 
+Binary outcomes (``family="bernoulli"``): the same columns from L1-logistic
+regression, every fit by the certified solver
+(:func:`~bayes_sparse._logistic.solve_logistic_l1`) along screened,
+warm-started paths (:func:`logistic_path_certified`): cross-validated
+log-loss with lam_min and lam_1se (the numbers of ``LogisticRegressionCV`` on
+the same grid and folds; scikit-learn's own solvers take minutes per fit at
+p = 20,000), the path entry order and stability selection on half-samples
+stratified by class.
+
 Frequentist side, every lasso fit by the certified solver
 (:func:`~bayes_sparse.map.solve_lasso`) along screened, warm-started paths
 (:func:`lasso_path_certified`): the lasso path and each feature's entry alpha;
@@ -72,6 +81,12 @@ __all__ = [
     "dss_path",
     "lasso_path_certified",
     "lasso_cv_path",
+    "logistic_path_certified",
+    "logistic_entry",
+    "logistic_cv_path",
+    "logistic_cv_alphas",
+    "logistic_stability_selection",
+    "one_se_rule",
     "bayesian_fdr",
     "default_rule",
     "compare_selection",
@@ -407,10 +422,7 @@ def lasso_cv_alphas(Z, yc, cv: int = 5, random_state=0, n_alphas: int = 100):
     error (over folds) of that minimum.
     """
     alphas, mse = lasso_cv_path(Z, yc, cv=cv, random_state=random_state, n_alphas=n_alphas)
-    mean, se = mse.mean(axis=1), mse.std(axis=1, ddof=1) / np.sqrt(mse.shape[1])
-    best = int(np.argmin(mean))
-    within = np.flatnonzero(mean <= mean[best] + se[best])
-    return float(alphas[best]), float(np.max(alphas[within]))
+    return one_se_rule(alphas, mse)
 
 
 @_one_blas_thread
@@ -467,6 +479,254 @@ def dss_path(Z, beta_bar, variance_explained: float = DSS_VARIANCE_EXPLAINED, n_
 
     lasso_path_certified(Zw, f, _alpha_grid(Zw, f, n_alphas, 1e-5), stop=explains)
     return found[0] if found else beta_bar.copy()
+
+
+# ----------------------------------------------------------------------------- frequentist, binary outcomes
+#: The L1-logistic paths end once the training deviance ratio ``1 - dev / dev_null``
+#: reaches this (glmnet's ``devmax``): beyond it the classes are (nearly) separated
+#: and the coefficients grow without bound as lam -> 0.
+LOGISTIC_MAX_DEV = 0.999
+#: Relative KKT target of the warm-started proximal Newton run on a screened
+#: problem (the exact polish that follows finishes the job).
+LOGISTIC_WARM_KKT = 1e-6
+
+
+def _logistic_alpha_grid(Z, y, n_alphas, eps):
+    """Geometric grid of per-observation penalties ``alpha = lam / n`` (glmnet's scaling)
+    from ``alpha_max = lambda_max_logistic / n`` down to ``eps * alpha_max``."""
+    from ._logistic import lambda_max_logistic
+
+    return lambda_max_logistic(Z, y) / Z.shape[0] * np.geomspace(1.0, eps, n_alphas)
+
+
+def _solve_screened_logistic(Zs, y, lam, beta0, b0, gap_tol):
+    """L1-logistic on a screened design, warm-started from ``(beta0, b0)``: ``(beta, b0)``.
+
+    Proximal Newton from the previous solution on the screened columns, then the
+    exact sign-fixed Newton polish (the pieces of
+    :func:`~bayes_sparse._logistic.solve_logistic_l1`); accepted when the
+    certificate reaches ``gap_tol`` (relative to the null objective) with a KKT
+    violation at rounding level, otherwise
+    :func:`~bayes_sparse._logistic.solve_logistic_l1` itself (cold start,
+    certified) decides.
+    """
+    from ._logistic import solve_logistic_l1
+
+    n = Zs.shape[0]
+    if np.any(beta0) and Zs.shape[1] <= n * WARM_MAX_RATIO:
+        try:
+            from ._logistic import _l1_certificate, _null_fit, _polish, _prox_newton
+        except ImportError:  # pragma: no cover - internals renamed: the public solver still works
+            pass
+        else:
+            beta, b1 = _prox_newton(Zs, y, lam, beta0, b0, LOGISTIC_WARM_KKT)
+            polished = _polish(Zs, y, beta, b1, lam) if np.any(beta) else None
+            if polished is not None:
+                null_obj = _null_fit(y)[2]
+                cert = _l1_certificate(Zs, y, polished[0], polished[1], lam, null_obj)
+                if cert.duality_gap <= gap_tol * null_obj and cert.kkt_violation <= 1e-9:
+                    return polished
+    with warnings.catch_warnings():  # the gap is measured on the full problem by the caller
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sol = solve_logistic_l1(Zs, y, lam, gap_tol=gap_tol)
+    return sol.beta, sol.intercept
+
+
+@_one_blas_thread
+def logistic_path_certified(Z, y, alphas, *, gap_tol: float = PATH_GAP_TOL, max_dev: float | None = None):
+    """L1-logistic solutions along a decreasing grid, warm-started, screened and certified.
+
+    At each ``alpha_k`` (per-observation scaling: the penalty of
+    :func:`~bayes_sparse._logistic.solve_logistic_l1` is ``lam = n alpha``)
+    the sequential strong rule keeps the previous support and the features with
+    ``|z_j' (y - p_hat_{k-1})| >= 2 lam_k - lam_{k-1}``; the screened problem
+    is solved from the previous solution (:func:`_solve_screened_logistic`),
+    and every screened-out feature is checked against its KKT bound
+    ``|z_j' (y - p_hat)| <= lam_k`` on the full problem and added back (and
+    the problem re-solved) if it violates it. The duality gap is then computed
+    on the full problem (:func:`~bayes_sparse._logistic.logistic_l1_certificate`).
+
+    Parameters
+    ----------
+    Z : ndarray (n, p)
+        Design (raw or centred; the intercept is free).
+    y : ndarray (n,)
+        0/1 response with both classes.
+    alphas : array (K,)
+        Decreasing per-observation penalties.
+    gap_tol : float
+        Relative duality-gap target (relative to the null objective).
+    max_dev : float, optional
+        End the path once the deviance ratio ``1 - loss / null loss`` reaches
+        this (glmnet's ``devmax``, 0.999 there).
+
+    Returns
+    -------
+    coefs : ndarray (p, K)
+    intercepts : ndarray (K,)
+    gaps : ndarray (K,)
+        Duality gap of each solution on the full problem.
+    n_solved : int
+        Columns computed (later columns are zero).
+    """
+    from ._logistic import _l1_certificate, _loss, _null_fit, _residual
+
+    Z = np.asarray(Z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    alphas = np.asarray(alphas, dtype=float)
+    if np.any(np.diff(alphas) > 0):
+        raise ValueError("alphas must be decreasing")
+    n, p = Z.shape
+    ybar, b0, null_obj = _null_fit(y)
+    coefs = np.zeros((p, alphas.size))
+    intercepts = np.full(alphas.size, b0)
+    gaps = np.zeros(alphas.size)
+    grad = Z.T @ (y - ybar)
+    lmax = float(np.max(np.abs(grad))) if p else 0.0
+    beta = np.zeros(p)
+    prev = lmax
+    k = -1
+    for k, a in enumerate(alphas):
+        lam = a * n
+        if lam >= lmax:
+            continue
+        keep = (np.abs(grad) >= 2 * lam - prev) | (beta != 0)
+        while True:
+            idx = np.flatnonzero(keep)
+            beta_s, b0 = _solve_screened_logistic(Z[:, idx], y, lam, beta[idx], b0, gap_tol)
+            beta = np.zeros(p)
+            beta[idx] = beta_s
+            eta = b0 + Z[:, idx] @ beta_s
+            grad = Z.T @ _residual(eta, y)
+            violators = ~keep & (np.abs(grad) > lam * (1 + KKT_SLACK))
+            if not violators.any():
+                break
+            keep |= violators
+        coefs[:, k] = beta
+        intercepts[k] = b0
+        gaps[k] = _l1_certificate(Z, y, beta, b0, lam, null_obj).duality_gap
+        prev = lam
+        if max_dev is not None and 1 - _loss(eta, y) / null_obj >= max_dev:
+            break
+    return coefs, intercepts, gaps, k + 1
+
+
+def logistic_entry(Z, y, n_alphas: int = 100, eps: float = 1e-4):
+    """L1-logistic path: ``alphas`` (descending, per observation: ``lam = n alpha``),
+    ``coefs`` (p, K) and each feature's entry alpha (the largest alpha with a
+    non-zero coefficient; 0 if never).
+
+    :func:`logistic_path_certified` on a geometric grid from ``alpha_max``
+    down to ``eps * alpha_max``, ended once the deviance ratio reaches
+    :data:`LOGISTIC_MAX_DEV`; features that have not entered by then get 0.
+    """
+    y = np.asarray(y, dtype=float)
+    alphas = _logistic_alpha_grid(Z, y, n_alphas, eps)
+    coefs, _, _, _ = logistic_path_certified(Z, y, alphas, max_dev=LOGISTIC_MAX_DEV)
+    nz = coefs != 0
+    entry = np.where(nz.any(axis=1), alphas[np.argmax(nz, axis=1)], 0.0)
+    return alphas, coefs, entry
+
+
+def _binary_folds(y, cv, random_state):
+    from sklearn.model_selection import StratifiedKFold
+
+    return list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(np.zeros(len(y)), y))
+
+
+def logistic_cv_path(Z, y, cv=5, random_state=0, n_alphas: int = 100, eps: float = 1e-3):
+    """K-fold cross-validated log-loss along the L1-logistic path.
+
+    The computation of ``LogisticRegressionCV(Cs=1 / (n alpha), l1_ratios=[1],
+    scoring="neg_log_loss", cv=StratifiedKFold(cv, shuffle=True,
+    random_state=random_state))`` with an unpenalised intercept (``C = 1 / lam``
+    per fold: scikit-learn's C multiplies the training fold's summed loss, so
+    the fold's penalty is ``lam = 1 / C``), done by
+    :func:`logistic_path_certified` on each training fold. ``cv`` may also be
+    a list of ``(train, test)`` index pairs. As glmnet, each fold's path ends
+    at the deviance ratio :data:`LOGISTIC_MAX_DEV` and the grid is truncated to
+    the alphas every fold reached.
+
+    Returns
+    -------
+    alphas : ndarray (K,)
+        Decreasing per-observation penalties of the full data (``lam = n alpha``).
+    lams : ndarray (K,)
+        The penalty used on every training fold (``1 / C``), ``n alpha``.
+    logloss : ndarray (K, n_folds)
+        Mean held-out log-loss per alpha and fold (minus scikit-learn's ``scores_``).
+    """
+    Z = np.asarray(Z, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = Z.shape[0]
+    alphas = _logistic_alpha_grid(Z, y, n_alphas, eps)
+    lams = alphas * n
+    folds = _binary_folds(y, cv, random_state) if isinstance(cv, (int, np.integer)) else list(cv)
+    loss = np.full((alphas.size, len(folds)), np.nan)
+    for f, (train, test) in enumerate(folds):
+        ntr = len(train)
+        # the same lam on every fold: per-observation alpha_fold = lam / n_train
+        coefs, b0, _, done = logistic_path_certified(Z[train], y[train], lams / ntr, max_dev=LOGISTIC_MAX_DEV)
+        used = np.flatnonzero(coefs[:, :done].any(axis=1))  # a few columns of a wide Z
+        eta = b0[:done] + Z[np.ix_(test, used)] @ coefs[used, :done]
+        yt = y[test, None]
+        loss[:done, f] = np.mean(np.logaddexp(0.0, eta) - yt * eta, axis=0)
+    common = int(np.argmax(np.isnan(loss).any(axis=1))) if np.isnan(loss).any() else alphas.size
+    return alphas[:common], lams[:common], loss[:common]
+
+
+def one_se_rule(alphas, err):
+    """``(alpha_min, alpha_1se)`` from CV errors ``err`` (K, folds): the minimiser of
+    the mean error, and the largest alpha whose mean error is within one standard
+    error (over folds) of that minimum (glmnet's ``lambda.1se``)."""
+    mean, se = err.mean(axis=1), err.std(axis=1, ddof=1) / np.sqrt(err.shape[1])
+    best = int(np.argmin(mean))
+    within = np.flatnonzero(mean <= mean[best] + se[best])
+    return float(alphas[best]), float(np.max(alphas[within]))
+
+
+def logistic_cv_alphas(Z, y, cv=5, random_state=0, n_alphas: int = 100):
+    """``(alpha_min, alpha_1se)`` of :func:`logistic_cv_path` (per observation; ``lam = n alpha``,
+    scikit-learn's ``C = 1 / lam``) by the one-standard-error rule on the held-out log-loss."""
+    alphas, _, loss = logistic_cv_path(Z, y, cv=cv, random_state=random_state, n_alphas=n_alphas)
+    return one_se_rule(alphas, loss)
+
+
+def _stratified_half(rng, y):
+    """Indices of a random half of each class (sorted): every subsample keeps both classes."""
+    idx = []
+    for cls in (0.0, 1.0):
+        members = np.flatnonzero(y == cls)
+        idx.append(rng.choice(members, size=max(1, members.size // 2), replace=False))
+    return np.sort(np.concatenate(idx))
+
+
+def logistic_stability_selection(
+    Z, y, n_subsamples: int = 100, n_alphas: int = 20, random_state=0, alpha_min_ratio=0.05
+):
+    """Stability selection (Meinshausen & Bühlmann 2010) with L1-logistic fits.
+
+    For each of ``n_subsamples`` random halves (half of each class, seeded),
+    the L1-logistic path (:func:`logistic_path_certified`) on a grid of
+    ``n_alphas`` per-observation penalties from the full data's ``alpha_max``
+    down to ``alpha_min_ratio * alpha_max`` (``lam = n_half alpha`` on the
+    half); the selection frequency at each alpha, and per feature its maximum
+    over the grid. A path that reaches the deviance ratio
+    :data:`LOGISTIC_MAX_DEV` (separation on the half) stops there: its
+    remaining alphas count its last support. Returns (p,) in [0, 1].
+    """
+    y = np.asarray(y, dtype=float)
+    rng = np.random.default_rng(random_state)
+    alphas = _logistic_alpha_grid(Z, y, n_alphas, alpha_min_ratio)
+    counts = np.zeros((Z.shape[1], n_alphas))
+    for _ in range(n_subsamples):
+        idx = _stratified_half(rng, y)
+        coefs, _, _, done = logistic_path_certified(Z[idx], y[idx], alphas, max_dev=LOGISTIC_MAX_DEV)
+        nz = coefs != 0
+        if 0 < done < n_alphas:
+            nz[:, done:] = nz[:, done - 1 : done]
+        counts += nz
+    return (counts / n_subsamples).max(axis=1)
 
 
 # ----------------------------------------------------------------------------- table
@@ -551,8 +811,20 @@ def compare_selection(
         ``eps``, ``rule`` (its description), ``rule_name``, ``fdr_q``,
         ``expected_fdp`` (posterior expected false-discovery proportion of the
         FDR selection), ``m_eff`` (horseshoe) and, with the lasso side,
-        ``alpha_min``, ``alpha_1se`` and the agreement summary
-        (:func:`selection_agreement`).
+        ``alpha_min``, ``alpha_1se``, ``frequentist`` (what was computed) and
+        the agreement summary (:func:`selection_agreement`).
+
+        For a binary outcome (``result.spec.family == "bernoulli"``) the same
+        columns hold the L1-logistic counterparts: ``lasso_min`` /
+        ``lasso_1se`` are the certified L1-logistic fits at lam_min and lam_1se
+        of a cross-validated log-loss (:func:`logistic_cv_path`, scikit-learn's
+        ``LogisticRegressionCV(l1_ratios=[1], scoring="neg_log_loss")`` with
+        the one-standard-error rule added), ``entry_alpha`` the entry penalty
+        on the L1-logistic path (:func:`logistic_entry`) and
+        ``stability_freq`` stability selection with L1-logistic fits
+        (:func:`logistic_stability_selection`). Penalties are per observation,
+        ``alpha = lam / n`` (glmnet's scaling); ``attrs`` adds ``lam_min``,
+        ``lam_1se`` and scikit-learn's ``C_min = 1 / lam_min``, ``C_1se``.
 
     Notes
     -----
@@ -635,23 +907,70 @@ def compare_selection(
         table["dss_coef"] = dss
         table["selected_dss"] = dss != 0
 
-        alpha_min, alpha_1se = lasso_cv_alphas(Z, yc, cv=cv, random_state=random_state)
-        lasso_min = design.coef_to_original(solve_lasso(Z, yc, alpha_min).beta)
-        lasso_1se = design.coef_to_original(solve_lasso(Z, yc, alpha_1se).beta)
+        if result.spec.family == "bernoulli":
+            lasso_min, lasso_1se, entry, freq, extra = _logistic_side(design, cv, n_subsamples, random_state)
+        else:
+            alpha_min, alpha_1se = lasso_cv_alphas(Z, yc, cv=cv, random_state=random_state)
+            lasso_min = design.coef_to_original(solve_lasso(Z, yc, alpha_min).beta)
+            lasso_1se = design.coef_to_original(solve_lasso(Z, yc, alpha_1se).beta)
+            _, _, entry = lasso_entry(Z, yc)
+            freq = stability_selection(Z, yc, n_subsamples=n_subsamples, random_state=random_state)
+            extra = {
+                "alpha_min": alpha_min,
+                "alpha_1se": alpha_1se,
+                "frequentist": f"LassoCV ({cv}-fold) with the one-standard-error rule; lasso path; stability selection",
+            }
         table["lasso_min"] = lasso_min
         table["lasso_1se"] = lasso_1se
         table["selected_lasso_cv"] = lasso_min != 0
         table["selected_lasso_1se"] = lasso_1se != 0
-        _, _, entry = lasso_entry(Z, yc)
         table["entry_alpha"] = entry
         table["entry_rank"] = pd.Series(entry, index=table.index).rank(ascending=False, method="min").astype(int)
-        table["stability_freq"] = stability_selection(Z, yc, n_subsamples=n_subsamples, random_state=random_state)
+        table["stability_freq"] = freq
         table["selected_stability"] = table["stability_freq"] >= stability_threshold
-        attrs.update(alpha_min=alpha_min, alpha_1se=alpha_1se)
+        attrs.update(extra)
     table.attrs.update(attrs)
     if frequentist:
         table.attrs["agreement"] = selection_agreement(table)
     return table
+
+
+def _logistic_side(design, cv, n_subsamples, random_state):
+    """The frequentist columns for a binary outcome: L1-logistic in place of the lasso.
+
+    Cross-validated L1-logistic regression (:func:`logistic_cv_path`, the
+    computation of ``LogisticRegressionCV(l1_ratios=[1], scoring="neg_log_loss")``)
+    with lam_min and lam_1se (one standard error of the held-out log-loss), the
+    certified fits at both, the L1-logistic path's entry order and stability
+    selection with L1-logistic fits. Penalties are reported per observation,
+    ``alpha = lam / n`` (glmnet's scaling), beside ``lam`` and scikit-learn's ``C = 1 / lam``.
+    """
+    from ._logistic import solve_logistic_l1
+
+    Z, y = design.Z, design.y
+    n = design.n
+    alpha_min, alpha_1se = logistic_cv_alphas(Z, y, cv=cv, random_state=random_state)
+    fits = {}
+    for key, a in (("min", alpha_min), ("1se", alpha_1se)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits[key] = design.coef_to_original(solve_logistic_l1(Z, y, a * n).beta)
+    _, _, entry = logistic_entry(Z, y)
+    freq = logistic_stability_selection(Z, y, n_subsamples=n_subsamples, random_state=random_state)
+    extra = {
+        "alpha_min": alpha_min,
+        "alpha_1se": alpha_1se,
+        "lam_min": alpha_min * n,
+        "lam_1se": alpha_1se * n,
+        "C_min": 1.0 / (alpha_min * n),
+        "C_1se": 1.0 / (alpha_1se * n),
+        "frequentist": (
+            f"L1-logistic regression: {cv}-fold CV of the log-loss (LogisticRegressionCV(l1_ratios=[1], "
+            "scoring='neg_log_loss') computed by the certified solver) with the one-standard-error rule; "
+            "L1-logistic path; stability selection with L1-logistic fits"
+        ),
+    }
+    return fits["min"], fits["1se"], entry, freq, extra
 
 
 def _mean_kappa(result):
