@@ -502,8 +502,9 @@ def _logistic_alpha_grid(Z, y, n_alphas, eps):
 def _solve_screened_logistic(Zs, y, lam, beta0, b0, gap_tol):
     """L1-logistic on a screened design, warm-started from ``(beta0, b0)``: ``(beta, b0)``.
 
-    Proximal Newton from the previous solution on the screened columns, then the
-    exact sign-fixed Newton polish (the pieces of
+    First the exact sign-fixed Newton polish on the previous support; if its
+    certificate fails (the support or a sign changes), proximal Newton from the
+    previous solution on the screened columns, then the polish (the pieces of
     :func:`~bayes_sparse._logistic.solve_logistic_l1`); accepted when the
     certificate reaches ``gap_tol`` (relative to the null objective) with a KKT
     violation at rounding level, otherwise
@@ -519,13 +520,23 @@ def _solve_screened_logistic(Zs, y, lam, beta0, b0, gap_tol):
         except ImportError:  # pragma: no cover - internals renamed: the public solver still works
             pass
         else:
+            null_obj = _null_fit(y)[2]
+
+            def certified(sol):
+                if sol is None:
+                    return False
+                cert = _l1_certificate(Zs, y, sol[0], sol[1], lam, null_obj)
+                return cert.duality_gap <= gap_tol * null_obj and cert.kkt_violation <= 1e-9
+
+            # along a path the support and signs usually stay: the exact Newton polish on the
+            # previous support alone is then the solution (quadratic convergence, no CD)
+            polished = _polish(Zs, y, beta0, b0, lam)
+            if certified(polished):
+                return polished
             beta, b1 = _prox_newton(Zs, y, lam, beta0, b0, LOGISTIC_WARM_KKT)
             polished = _polish(Zs, y, beta, b1, lam) if np.any(beta) else None
-            if polished is not None:
-                null_obj = _null_fit(y)[2]
-                cert = _l1_certificate(Zs, y, polished[0], polished[1], lam, null_obj)
-                if cert.duality_gap <= gap_tol * null_obj and cert.kkt_violation <= 1e-9:
-                    return polished
+            if certified(polished):
+                return polished
     with warnings.catch_warnings():  # the gap is measured on the full problem by the caller
         warnings.simplefilter("ignore", ConvergenceWarning)
         sol = solve_logistic_l1(Zs, y, lam, gap_tol=gap_tol)
