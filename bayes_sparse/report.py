@@ -250,17 +250,28 @@ def _calibration_section(design, prob) -> str:
     ax.set_ylabel("observed frequency of y = 1")
     brier = float(np.mean((prob - y) ** 2))
     extreme = float(np.mean((prob < 0.01) | (prob > 0.99)))
+    separation = _separation_notes(design)
     warn = (
         "<p class='note'>More than half of the observations get probabilities below 0.01 or above 0.99: the "
         "classes are (nearly) separated, so the likelihood alone would push coefficients to infinity and "
         "the prior decides how large they are.</p>"
-        if extreme > 0.5
+        if extreme > 0.5 and not separation
         else ""
     )
     return (
         f"<p>Calibration (reliability) of the posterior predictive probabilities on the training data, by "
-        f"decile: points on the diagonal are well calibrated. Brier score {brier:.3f}.</p>{warn}{_png(fig)}"
+        f"decile: points on the diagonal are well calibrated. Brier score {brier:.3f}.</p>"
+        f"{separation}{warn}{_png(fig)}"
     )
+
+
+def _separation_notes(design) -> str:
+    """Binary outcomes: warnings about (quasi-)complete separation of the classes by a linear
+    predictor, p >= n - 1, and single features that separate them (:mod:`bayes_sparse._separation`)."""
+    from ._separation import detect_separation
+
+    check = detect_separation(design.X, design.y, design.feature_names)
+    return "".join(f"<p class='note separation'><b>Separation</b>: {_e(m)}</p>" for m in check.messages())
 
 
 def _verdict_section(result, diag, table) -> str:
@@ -324,12 +335,15 @@ def render_report(
     top: int = TOP,
     table=None,
     summary=None,
+    data_notes=None,
 ) -> str:
     """The report as an HTML string (see :func:`write_report`).
 
     ``table`` (from :func:`~bayes_sparse.selection.compare_selection`) and
     ``summary`` (from ``result.summary()``) are computed unless given, so a
-    caller that also writes them to CSV computes them once.
+    caller that also writes them to CSV computes them once. ``data_notes``
+    (strings) are listed under "Data and model" (the command line says there
+    which label is the positive class of a binary outcome).
     """
     from . import plots
     from .selection import compare_selection
@@ -340,6 +354,7 @@ def render_report(
     title = title or f"bayes_sparse posterior report: {result.spec.rules.label} prior"
     parts = [f"<h1>{_e(title)}</h1>"]
     src = f"<li>data: {_e(source)}</li>" if source else ""
+    src += "".join(f"<li>{_e(note)}</li>" for note in data_notes or ())
     parts.append(
         _section(
             "data-model",
@@ -387,9 +402,17 @@ def render_report(
             "stability_freq",
         ] + (["shrinkage"] if "shrinkage" in table else [])
         rows = table.iloc[idx]
+        at = table.attrs
+        if "lam_min" in at:  # binary outcome: L1-logistic regression in place of the lasso
+            cv_text = (
+                f"Cross-validated L1-logistic regression (held-out log-loss, as LogisticRegressionCV): lam_min = "
+                f"{at['lam_min']:.4g} (C = {at['C_min']:.4g}), lam_1se = {at['lam_1se']:.4g} "
+                f"(C = {at['C_1se']:.4g}); the lasso_* columns hold the L1-logistic fits at these penalties."
+            )
+        else:
+            cv_text = f"LassoCV alpha_min = {at['alpha_min']:.4g}, alpha_1se = {at['alpha_1se']:.4g}."
         body = (
-            f"<p>Decision rule for the posterior: {_e(table.attrs['rule'])}. LassoCV alpha_min = "
-            f"{table.attrs['alpha_min']:.4g}, alpha_1se = {table.attrs['alpha_1se']:.4g}.</p>"
+            f"<p>Decision rule for the posterior: {_e(at['rule'])}. {_e(cv_text)}</p>"
             f"<p>Selected by both: {_e(names('both') or 'none')}; only Bayes: "
             f"{_e(names('only_bayes') or 'none')}; only lasso: {_e(names('only_lasso') or 'none')}; "
             f"Jaccard {agree['jaccard']:.2f}; Spearman(entry alpha, inclusion) "
@@ -413,7 +436,8 @@ def render_report(
         body += _png(plots.plot_inclusion_vs_stability(table, top=top).figure, "inclusion against stability")
         if result.spec.rules.shrinkage_factors:
             body += _png(plots.plot_shrinkage(result, top=top).figure, "horseshoe shrinkage of the top features")
-        parts.append(_section("selection", "Selection: posterior vs lasso", body))
+        versus = "L1-logistic regression" if "lam_min" in table.attrs else "lasso"
+        parts.append(_section("selection", f"Selection: posterior vs {versus}", body))
     parts.insert(pos, _section("verdict", "Verdict", _verdict_section(result, diag, table if compare else None)))
     parts.append(_section("ppc", "Posterior predictive check", _ppc_section(result, rng)))
     return (
@@ -481,6 +505,7 @@ def write_report(
     top: int = TOP,
     table=None,
     summary=None,
+    data_notes=None,
 ) -> Path:
     """Write the self-contained HTML report for a fitted posterior.
 
@@ -488,7 +513,8 @@ def write_report(
     and model; the MAP / penalty equivalence (Laplace and Gaussian priors);
     posterior summary with HDIs; diagnostics with pass/fail and advice; the
     selection comparison table and figures (``compare=True``); a posterior
-    predictive check. Tables and per-feature figures show the ``top``
+    predictive check (for a binary outcome: a calibration plot and warnings
+    when the classes are separated, :mod:`bayes_sparse._separation`). Tables and per-feature figures show the ``top``
     features by posterior inclusion probability; the inclusion "Manhattan"
     plot shows all. ``table`` / ``summary`` are reused when given (see
     :func:`render_report`). The file is written atomically (a temporary file
@@ -507,6 +533,7 @@ def write_report(
         top=top,
         table=table,
         summary=summary,
+        data_notes=data_notes,
     )
 
     def write(tmp):

@@ -231,3 +231,58 @@ def test_netcdf_compressed_and_round_trips(evil_fit, tmp_path):
     assert list(back.posterior["beta"].feature.values) == list(evil_fit.idata.posterior["beta"].feature.values)
     with pytest.raises(FileExistsError):
         report.write_netcdf(evil_fit.idata, path)
+
+
+# ----------------------------------------------------------------------------- binary outcomes
+@pytest.fixture(scope="module")
+def separated_fit():
+    """A Bernoulli fit whose classes the feature 'dose' separates on its own (p < n)."""
+    import warnings
+
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    n = 40
+    y = np.r_[np.zeros(20), np.ones(20)].astype(int)
+    X = pd.DataFrame({"noise": rng.normal(size=n), "dose": np.r_[rng.uniform(0, 1, 20), rng.uniform(1.5, 2.5, 20)]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bs.diagnostics.DiagnosticWarning)
+        return bs.fit(
+            X,
+            y,
+            bs.Laplace(lam=1.0),
+            family="bernoulli",
+            draws=200,
+            tune=100,
+            chains=2,
+            random_seed=0,
+            progressbar=False,
+        )
+
+
+def test_binary_report_warns_about_separation_and_uses_l1_logistic(separated_fit, tmp_path):
+    text = bs.write_report(separated_fit, tmp_path / "b.html", data_notes=["positive class (1): 'disease'"]).read_text()
+    ppc = text[text.index('<section id="ppc">') :]
+    assert "Calibration (reliability)" in ppc
+    notes = re.findall(r"<p class='note separation'>(.*?)</p>", ppc)
+    assert len(notes) == 2, notes
+    assert "completely separated by a linear predictor" in notes[0] and "prior is what keeps them finite" in notes[0]
+    assert "1 single feature completely separates the classes" in notes[1] and "dose" in notes[1]
+    selection = text[text.index('<section id="selection">') : text.index('<section id="ppc">')]
+    assert "Selection: posterior vs L1-logistic regression" in selection and "lam_min" in selection
+    assert "LassoCV" not in selection
+    data = text[text.index('<section id="data-model">') : text.index('<section id="map-penalty">')]
+    assert "positive class (1): &#x27;disease&#x27;" in data
+
+
+def test_separation_notes_for_wide_and_overlapping_designs():
+    from bayes_sparse._data import prepare_data
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 40))
+    y = rng.permutation(np.r_[np.zeros(15), np.ones(15)])
+    wide = report._separation_notes(prepare_data(X, y, family="bernoulli"))
+    assert "p &gt;= n - 1 (p = 40, n = 30)" in wide and "always linearly separable" in wide
+    Xo = rng.normal(size=(200, 3))
+    yo = (Xo[:, 0] + rng.logistic(size=200) > 0).astype(float)
+    assert report._separation_notes(prepare_data(Xo, yo, family="bernoulli")) == ""
