@@ -174,12 +174,81 @@ def _refuse_duplicates(header, path):
         raise CliError(f"duplicate column names in the header of {path.name}: {shown}; rename them")
 
 
-def read_csv_data(path, target, sep=None):
+def _label(value) -> str:
+    """A class label as the user wrote it: ``'disease'``, ``1``, ``2.5``, ``True``."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    value = float(value)
+    return f"{value:g}"
+
+
+FAMILIES = ("auto", "gaussian", "bernoulli")
+
+
+def resolve_target(y, family="auto"):
+    """The response and the family for ``--family``: ``(y, family, labels)``.
+
+    ``auto`` fits a Bernoulli model when the target has exactly two distinct
+    values (0/1, bool, two numbers or any two labels such as
+    ``"disease"``/``"healthy"``) and a Gaussian one otherwise. For a Bernoulli
+    model the two values are coded 0 and 1 in sorted order (``False < True``,
+    numbers by size, text alphabetically): ``labels`` is ``(label of 0, label
+    of 1)``, the larger one the positive class; None for a Gaussian model.
+    Missing values, a single value, more than two values with ``--family
+    bernoulli`` and text with ``--family gaussian`` are errors naming the problem.
+    """
+    import pandas as pd
+
+    if family not in FAMILIES:
+        raise CliError(f"--family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    name = y.name
+    missing = y.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise CliError(
+            f"target column {name!r} has {rows.size} missing value{'s' if rows.size > 1 else ''} "
+            f"(first at data row {rows[0]}); drop or fill those rows"
+        )
+    values = pd.unique(y)
+    try:
+        values = sorted(values)
+    except TypeError:  # mixed types: compare as text
+        values = sorted(values, key=str)
+    numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+    if len(values) == 1:
+        raise CliError(
+            f"target column {name!r} has one value ({_label(values[0])}) in every row: "
+            + ("a binary outcome needs two classes" if family != "gaussian" else "there is nothing to model")
+        )
+    if family == "auto":
+        family = "bernoulli" if len(values) == 2 else "gaussian"
+    if family == "bernoulli":
+        if len(values) > 2:
+            shown = ", ".join(_label(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+            raise CliError(
+                f"target column {name!r} has {len(values)} distinct values ({shown}); --family bernoulli needs "
+                "exactly two classes"
+            )
+        coded = pd.Series((y == values[1]).to_numpy().astype(int), index=y.index, name=name)
+        return coded, family, (values[0], values[1])
+    if not numeric:
+        raise CliError(
+            f"target column {name!r} is not numeric ({len(values)} distinct values); a Gaussian model needs numbers"
+            + (" (a two-class target is fitted with --family bernoulli)" if len(values) == 2 else "")
+        )
+    return y.astype(float), family, None
+
+
+def read_csv_data(path, target, sep=None, family="auto"):
     """Load a CSV and split it into (X, y) with the library's checks, as one-line errors.
 
     The delimiter is sniffed from the first :data:`SNIFF_BYTES` (``,`` ``;`` tab
     ``|``; ``,`` when unclear) unless ``sep`` is given; a header that repeats
-    a column name is refused.
+    a column name is refused. ``family`` (``"auto"``, ``"gaussian"`` or
+    ``"bernoulli"``) decides the response's checks and coding
+    (:func:`resolve_target`). Returns ``(X, y, family, labels)``.
     """
     import pandas as pd
 
@@ -204,14 +273,16 @@ def read_csv_data(path, target, sep=None):
     bad = [str(c) for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     if bad:
         raise CliError(f"non-numeric columns (encode or drop them): {', '.join(bad)}")
-    if not pd.api.types.is_numeric_dtype(y):
-        raise CliError(f"target column {target!r} is not numeric")
     try:
         check_X(X)
+    except (TypeError, ValueError) as err:
+        raise CliError(str(err).replace(" (first at row", " (first at data row")) from None
+    y, family, labels = resolve_target(y, family)
+    try:
         check_y(y, len(X))
     except (TypeError, ValueError) as err:
         raise CliError(str(err).replace(" (first at row", " (first at data row")) from None
-    return X, y
+    return X, y, family, labels
 
 
 #: Prior hyper-parameters on the command line: option -> (attribute, help).
@@ -301,7 +372,7 @@ def _build_atomically(out_dir, build):
     return out_dir
 
 
-def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
+def write_outputs(result, out_dir, *, force=False, source=None, compare=True, data_notes=None):
     """Report, posterior NetCDF and CSV tables, written into a temporary folder
     and moved into place only when complete (no half-written output).
 
@@ -320,7 +391,15 @@ def write_outputs(result, out_dir, *, force=False, source=None, compare=True):
     def build(tmp):
         table = compare_selection(result) if compare else None
         summary = result.summary()
-        write_report(result, tmp / "report.html", compare=compare, source=source, table=table, summary=summary)
+        write_report(
+            result,
+            tmp / "report.html",
+            compare=compare,
+            source=source,
+            table=table,
+            summary=summary,
+            data_notes=data_notes,
+        )
         import arviz as az
 
         # a new container over the same arrays (idata.copy() is a deep copy: it would
@@ -354,15 +433,18 @@ def fit_command(args) -> int:
     from .sampling import fit
 
     prior = _prior_from_name(args.prior, **{k: getattr(args, k) for k in HYPER_OPTIONS})
-    X, y = read_csv_data(args.data, args.target, sep=args.sep)
-    values = np.unique(y.to_numpy())
-    if values.size == 2:
-        # a linear model for a yes/no outcome would be a silent wrong answer
-        raise CliError(
-            f"target column {args.target!r} has two values ({values[0]:g}, {values[1]:g}): a binary outcome. "
-            "The command line does not fit binary models yet; from Python use "
-            "bs.fit(X, y, prior, family='bernoulli'), bs.map_estimate(..., family='bernoulli') or the classifiers"
+    X, y, family, labels = read_csv_data(args.data, args.target, sep=args.sep, family=args.family)
+    notes = []
+    if family == "bernoulli":
+        negative, positive = labels
+        coding = f"{_label(positive)} = 1 (the positive class), {_label(negative)} = 0"
+        how = "two distinct values" if args.family == "auto" else "--family bernoulli"
+        model = (
+            f"Bernoulli (logistic) model of P({args.target} = {_label(positive)}); coding {coding} "
+            "(labels in sorted order)"
         )
+        notes.append(f"binary outcome {args.target!r} ({how}): {model}")
+        print(f"target {args.target!r} has {how}: {model}")
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CliError(f"output folder {out} exists; use --force to replace it")
@@ -372,6 +454,7 @@ def fit_command(args) -> int:
             X,
             y,
             prior,
+            family=family,
             sampler=args.sampler,
             draws=args.draws,
             tune=args.tune,
@@ -384,7 +467,7 @@ def fit_command(args) -> int:
         )
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
-    write_outputs(result, out, force=args.force, source=Path(args.data).name)
+    write_outputs(result, out, force=args.force, source=Path(args.data).name, data_notes=notes)
     print(f"wrote {out}/report.html, posterior.nc, summary.csv, selection.csv")
     return 0
 
@@ -531,6 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_parse_sep,
         default=None,
         help="field delimiter, one character or 'tab' (default: sniffed from the file)",
+    )
+    f.add_argument(
+        "--family",
+        choices=FAMILIES,
+        default="auto",
+        help="likelihood: gaussian (linear), bernoulli (logistic; two classes coded 0/1 in sorted order, the "
+        "larger label is the positive class) or auto (default): bernoulli when the target has two distinct values",
     )
     f.add_argument(
         "--prior",

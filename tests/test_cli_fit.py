@@ -244,10 +244,129 @@ def test_wide_header_longer_than_the_sniffing_sample(tmp_path, capsys):
     assert header == names and sep == ","
 
 
-def test_binary_target_is_refused_not_fitted_as_linear(tmp_path, capsys):
-    X, _, _ = bs.datasets.make_sparse_regression(30, 3, 1, random_state=0, as_frame=True)
-    path = tmp_path / "binary.csv"
-    X.assign(disease=np.r_[np.zeros(15), np.ones(15)]).to_csv(path, index=False)
-    code, _, err = _run(["fit", str(path), "--target", "disease", "--out", str(tmp_path / "o")] + FAST, capsys)
-    assert code == 2 and "has two values (0, 1): a binary outcome" in err and "family='bernoulli'" in err
+# ----------------------------------------------------------------------------- binary targets
+def _binary_csv(tmp_path, target_values, name="binary.csv", n=None):
+    n = len(target_values) if n is None else n
+    X, _, _ = bs.datasets.make_sparse_regression(n, 3, 1, random_state=0, as_frame=True)
+    path = tmp_path / name
+    X.assign(status=target_values).to_csv(path, index=False)
+    return path
+
+
+def test_two_labels_fit_a_bernoulli_model_end_to_end(tmp_path, capsys):
+    X, y, _ = bs.datasets.make_sparse_classification(50, 4, 2, signal=2.0, random_state=0, as_frame=True)
+    path = tmp_path / "labels.csv"
+    X.assign(status=np.where(y == 1, "healthy", "disease")).to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout, err = _run(
+        ["fit", str(path), "--target", "status", "--prior", "laplace", "--out", str(out), *FAST], capsys
+    )
+    assert code == 0, err
+    assert (
+        "target 'status' has two distinct values: Bernoulli (logistic) model of P(status = 'healthy'); "
+        "coding 'healthy' = 1 (the positive class), 'disease' = 0 (labels in sorted order)"
+    ) in stdout
+    import arviz as az
+
+    idata = az.from_netcdf(out / "posterior.nc")
+    assert "sigma" not in idata.posterior and idata.posterior["beta"].shape == (2, 200, 4)
+    np.testing.assert_array_equal(idata.observed_data["y"].values, (y == 1).astype(float))
+    text = (out / "report.html").read_text()
+    assert "positive class" in text and "&#x27;healthy&#x27; = 1" in text
+    assert "y ~ Bernoulli(p)" in text and "Calibration (reliability)" in text
+    assert "LogisticRegression(penalty=&#x27;l1&#x27;" in text  # the MAP section's L1-logistic reference
+    assert "Selection: posterior vs L1-logistic regression" in text
+    sel = pd.read_csv(out / "selection.csv", index_col=0)
+    assert {"lasso_min", "lasso_1se", "entry_rank", "stability_freq", "selected_bayes"} <= set(sel.columns)
+
+
+@pytest.fixture
+def captured_fit(monkeypatch):
+    """Replace the sampler: record (family, y) and stop with a one-line error."""
+    seen = []
+
+    def fake_fit(X, y, prior, family="gaussian", **kwargs):
+        seen.append((family, np.asarray(y)))
+        raise ValueError("stop here")
+
+    monkeypatch.setattr("bayes_sparse.sampling.fit", fake_fit)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "values, extra, family, coded, message",
+    [
+        ([0, 1] * 10, [], "bernoulli", [0, 1] * 10, "P(status = 1); coding 1 = 1 (the positive class), 0 = 0"),
+        ([True, False] * 10, [], "bernoulli", [1, 0] * 10, "P(status = True); coding True = 1"),
+        ([2, 1] * 10, [], "bernoulli", [1, 0] * 10, "P(status = 2); coding 2 = 1 (the positive class), 1 = 0"),
+        (["no", "yes"] * 10, [], "bernoulli", [0, 1] * 10, "P(status = 'yes'); coding 'yes' = 1"),
+        ([0, 1] * 10, ["--family", "bernoulli"], "bernoulli", [0, 1] * 10, "has --family bernoulli"),
+        ([0, 1] * 10, ["--family", "gaussian"], "gaussian", [0, 1] * 10, None),
+        ([0.5, 1.0, 2.0, 3.0] * 5, [], "gaussian", [0.5, 1.0, 2.0, 3.0] * 5, None),
+    ],
+)
+def test_family_detected_or_forced(tmp_path, capsys, captured_fit, values, extra, family, coded, message):
+    path = _binary_csv(tmp_path, values)
+    code, stdout, err = _run(
+        ["fit", str(path), "--target", "status", "--out", str(tmp_path / "o"), *FAST, *extra], capsys
+    )
+    assert code == 2 and "stop here" in err
+    got_family, got_y = captured_fit[-1]
+    assert got_family == family
+    np.testing.assert_array_equal(got_y, np.asarray(coded, dtype=float))
+    if message is None:
+        assert "Bernoulli" not in stdout
+    else:
+        assert message in stdout, stdout
+
+
+@pytest.mark.parametrize(
+    "values, extra, message",
+    [
+        ([1] * 20, [], r"target column 'status' has one value \(1\) in every row: a binary outcome needs two classes"),
+        (
+            ["sick"] * 20,
+            ["--family", "bernoulli"],
+            r"target column 'status' has one value \('sick'\) in every row: a binary outcome needs two classes",
+        ),
+        (
+            [0, 1, 2] * 7,
+            ["--family", "bernoulli"],
+            r"target column 'status' has 3 distinct values \(0, 1, 2\); --family bernoulli needs exactly two classes",
+        ),
+        (
+            ["a", "b", "c", "d", "e", "f", "g"] * 3,
+            ["--family", "bernoulli"],
+            r"has 7 distinct values \('a', 'b', 'c', 'd', 'e', \.\.\.\); --family bernoulli needs exactly two",
+        ),
+        (
+            [0.0, 1.0, np.nan, 1.0] * 5,
+            [],
+            r"target column 'status' has 5 missing values \(first at data row 2\); drop or fill those rows",
+        ),
+        (
+            ["healthy", "", "disease", "healthy"] * 5,
+            ["--family", "bernoulli"],
+            r"target column 'status' has 5 missing values \(first at data row 1\)",
+        ),
+        (
+            ["healthy", "disease"] * 10,
+            ["--family", "gaussian"],
+            r"target column 'status' is not numeric \(2 distinct values\); a Gaussian model needs numbers "
+            r"\(a two-class target is fitted with --family bernoulli\)",
+        ),
+        (["a", "b", "c"] * 7, [], r"target column 'status' is not numeric \(3 distinct values\)"),
+    ],
+)
+def test_bad_binary_targets_one_line(tmp_path, capsys, values, extra, message):
+    path = _binary_csv(tmp_path, values)
+    code, _, err = _run(["fit", str(path), "--target", "status", "--out", str(tmp_path / "o"), *FAST, *extra], capsys)
+    _one_line_error(code, err, message)
     assert not (tmp_path / "o").exists()
+
+
+def test_family_choices_checked_by_argparse(tmp_path, capsys):
+    path = _binary_csv(tmp_path, [0, 1] * 10)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fit", str(path), "--target", "status", "--out", str(tmp_path / "o"), "--family", "poisson"])
+    assert exc.value.code == 2 and "invalid choice: 'poisson'" in capsys.readouterr().err
