@@ -467,7 +467,10 @@ def fit_command(args) -> int:
         )
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
-    write_outputs(result, out, force=args.force, source=Path(args.data).name, data_notes=notes)
+    try:
+        write_outputs(result, out, force=args.force, source=Path(args.data).name, data_notes=notes)
+    except (TypeError, ValueError) as err:  # e.g. too few observations of a class to cross-validate
+        raise CliError(str(err)) from None
     print(f"wrote {out}/report.html, posterior.nc, summary.csv, selection.csv")
     return 0
 

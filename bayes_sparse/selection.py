@@ -835,7 +835,10 @@ def compare_selection(
         ``stability_freq`` stability selection with L1-logistic fits
         (:func:`logistic_stability_selection`). Penalties are per observation,
         ``alpha = lam / n`` (glmnet's scaling); ``attrs`` adds ``lam_min``,
-        ``lam_1se`` and scikit-learn's ``C_min = 1 / lam_min``, ``C_1se``.
+        ``lam_1se``, scikit-learn's ``C_min = 1 / lam_min``, ``C_1se`` and
+        ``cv_folds`` (stratified; fewer than ``cv`` when the smaller class has
+        fewer members). DSS is unchanged: the adaptive lasso of the posterior
+        mean linear predictor (log-odds).
 
     Notes
     -----
@@ -960,7 +963,14 @@ def _logistic_side(design, cv, n_subsamples, random_state):
 
     Z, y = design.Z, design.y
     n = design.n
-    alpha_min, alpha_1se = logistic_cv_alphas(Z, y, cv=cv, random_state=random_state)
+    minority = int(min(np.sum(y == 0), np.sum(y == 1)))
+    if minority < 2:
+        raise ValueError(
+            f"the smaller class has {minority} observation: cross-validated L1-logistic regression needs at "
+            "least 2 per class (pass frequentist=False for the posterior columns only)"
+        )
+    folds = min(cv, minority)  # stratified folds: each needs a member of each class
+    alpha_min, alpha_1se = logistic_cv_alphas(Z, y, cv=folds, random_state=random_state)
     fits = {}
     for key, a in (("min", alpha_min), ("1se", alpha_1se)):
         with warnings.catch_warnings():
@@ -975,8 +985,9 @@ def _logistic_side(design, cv, n_subsamples, random_state):
         "lam_1se": alpha_1se * n,
         "C_min": 1.0 / (alpha_min * n),
         "C_1se": 1.0 / (alpha_1se * n),
+        "cv_folds": folds,
         "frequentist": (
-            f"L1-logistic regression: {cv}-fold CV of the log-loss (LogisticRegressionCV(l1_ratios=[1], "
+            f"L1-logistic regression: {folds}-fold stratified CV of the log-loss (LogisticRegressionCV(l1_ratios=[1], "
             "scoring='neg_log_loss') computed by the certified solver) with the one-standard-error rule; "
             "L1-logistic path; stability selection with L1-logistic fits"
         ),
