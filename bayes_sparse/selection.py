@@ -959,7 +959,7 @@ def _logistic_side(design, cv, n_subsamples, random_state):
     selection with L1-logistic fits. Penalties are reported per observation,
     ``alpha = lam / n`` (glmnet's scaling), beside ``lam`` and scikit-learn's ``C = 1 / lam``.
     """
-    from ._logistic import solve_logistic_l1
+    from ._logistic import sklearn_logistic_params, solve_logistic_l1
 
     Z, y = design.Z, design.y
     n = design.n
@@ -983,8 +983,8 @@ def _logistic_side(design, cv, n_subsamples, random_state):
         "alpha_1se": alpha_1se,
         "lam_min": alpha_min * n,
         "lam_1se": alpha_1se * n,
-        "C_min": 1.0 / (alpha_min * n),
-        "C_1se": 1.0 / (alpha_1se * n),
+        "C_min": sklearn_logistic_params(lam=alpha_min * n)["C"],
+        "C_1se": sklearn_logistic_params(lam=alpha_1se * n)["C"],
         "cv_folds": folds,
         "frequentist": (
             f"L1-logistic regression: {folds}-fold stratified CV of the log-loss (LogisticRegressionCV(l1_ratios=[1], "
