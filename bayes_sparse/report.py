@@ -139,6 +139,9 @@ def _sklearn_reference(m, Z, y):
 #: features (above it the certificate alone speaks; scikit-learn's solvers at tol 1e-12
 #: take minutes at p = 20,000).
 SKLEARN_REFERENCE_MAX_P = 2000
+#: The same for binary outcomes: scikit-learn's ``saga`` at tol 1e-10 is far slower than its
+#: lasso (measured at n = 100: 3.6 s at p = 500, 84 s at p = 2000).
+SKLEARN_REFERENCE_MAX_P_LOGISTIC = 500
 
 
 def _map_section(result) -> str:
@@ -161,11 +164,17 @@ def _map_section(result) -> str:
     m = map_estimate(d.X, d.y, prior, sigma=sigma, standardize=d.standardize, family=result.spec.family)
     columns = {"MAP": m.coef_}
     compare = ""
-    if d.p <= SKLEARN_REFERENCE_MAX_P:
+    binary = result.spec.family == "bernoulli"
+    if d.p <= (SKLEARN_REFERENCE_MAX_P_LOGISTIC if binary else SKLEARN_REFERENCE_MAX_P):
         name, ref_model, mapping = _sklearn_reference(m, d.Z, d.y)
         ref = d.coef_to_original(ref_model)
         columns[name] = ref
         compare = f"; max |MAP - {_e(name)}| = {np.max(np.abs(m.coef_ - ref)):.3g}"
+    elif binary:
+        mapping = (
+            f"LogisticRegression(penalty='{m.penalty_}', C={m.C_:.6g}) (intercept unpenalised); scikit-learn is "
+            f"not run above p = {SKLEARN_REFERENCE_MAX_P_LOGISTIC}: the certificate below speaks"
+        )
     else:
         mapping = f"penalty {m.penalty_}, alpha = {m.alpha_:.6g} (scikit-learn's scaling)"
     columns["posterior mean"] = result.coef_

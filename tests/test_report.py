@@ -286,3 +286,18 @@ def test_separation_notes_for_wide_and_overlapping_designs():
     Xo = rng.normal(size=(200, 3))
     yo = (Xo[:, 0] + rng.logistic(size=200) > 0).astype(float)
     assert report._separation_notes(prepare_data(Xo, yo, family="bernoulli")) == ""
+
+
+def test_binary_map_section_skips_saga_above_its_limit(separated_fit, monkeypatch):
+    """scikit-learn's saga at tol 1e-10 takes minutes at p = 2000: above the logistic limit the
+    MAP section gives the mapping and the certificate only."""
+    html_small = report._map_section(separated_fit)
+    assert "scikit-learn LogisticRegression" in html_small and "max |MAP - scikit-learn" in html_small
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scikit-learn reference run above the limit")
+
+    monkeypatch.setattr(report, "_sklearn_reference", refuse)
+    monkeypatch.setattr(report, "SKLEARN_REFERENCE_MAX_P_LOGISTIC", 1)
+    text = report._map_section(separated_fit)
+    assert "scikit-learn is not run above p = 1" in text and "duality gap" in text
