@@ -30,6 +30,9 @@ class GaussianFamily:
     pseudo_variance = 1.0
     #: the intercept is drawn after the chain, not carried by the sweep
     intercept_in_sweep = False
+    #: no non-centred global-scale moves: the kernels' blocked updates integrate
+    #: beta out given the data themselves
+    noncentred_moves = False
 
     def describe(self) -> str:
         return "y ~ N(intercept + X beta, sigma^2), flat prior on the intercept"
@@ -95,6 +98,9 @@ class BernoulliFamily:
     pseudo_variance = 4.0
     #: the intercept is part of the sweep (the Polya-Gamma weights depend on it)
     intercept_in_sweep = True
+    #: global scales also move with beta under the likelihood itself
+    #: (:mod:`bayes_sparse.samplers._noncentred`): given omega alone they mix slowly
+    noncentred_moves = True
 
     def describe(self) -> str:
         return "y ~ Bernoulli(p), logit p = intercept + X beta, flat prior on the intercept"

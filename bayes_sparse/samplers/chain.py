@@ -8,7 +8,9 @@ family provides the other half of a sweep (:mod:`bayes_sparse.families`):
 ``augment`` turns the data into the (pseudo-)data the prior's kernel draws
 beta from (Gaussian: the data; Bernoulli: Polya-Gamma weighted pseudo-data),
 ``update`` draws what the family carries (Bernoulli: the intercept) after beta.
-A sweep is: likelihood block -> prior kernel -> family update. This module runs
+A sweep is: likelihood block -> prior kernel -> family update, then, for a
+family that asks for them (Bernoulli), the non-centred moves of the prior's
+global scales with the likelihood itself (:mod:`._noncentred`). This module runs
 the loop, in pieces if asked (:func:`start_chain`, :func:`advance_chain`: a
 chain advanced in several pieces gives exactly the draws of one run);
 :mod:`bayes_sparse.samplers.parallel` runs chains in processes.
@@ -23,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._gaussian_draw import LinearData
+from ._noncentred import apply_moves, noncentred_moves
 
 __all__ = [
     "Outputs",
@@ -113,6 +116,7 @@ def advance_chain(
     data = LinearData.from_arrays(problem.Z, problem.yc)
     kernel = module.build_kernel(problem.spec, problem.noise)
     family = problem.likelihood
+    moves = noncentred_moves(problem.sampler, problem.spec) if family.noncentred_moves else []
     record = module.outputs(problem.spec)
     rng, state, start, adapter, lik = carry
     k = offset
@@ -120,6 +124,10 @@ def advance_chain(
         pseudo = family.augment(rng, data, lik, state.beta)
         state, info = kernel(rng, state, pseudo)
         lik = family.update(rng, pseudo, lik, state.beta)
+        if moves:
+            state, _, failed = apply_moves(rng, moves, state, family, data, lik)
+            if failed and "slice_shrink_failures" in info._fields:
+                info = info._replace(slice_shrink_failures=info.slice_shrink_failures + failed)
         if adapter is not None and it < tune:
             state = adapter(it, state)
         if it >= tune and (it - tune + 1) % thin == 0:

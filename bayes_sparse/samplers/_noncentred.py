@@ -1,0 +1,110 @@
+"""Non-centred moves of global scales under a non-Gaussian likelihood.
+
+Under Polya-Gamma augmentation, a global scale (the horseshoe's tau, its slab
+c**2) is updated given the weights omega, and omega was drawn given beta: the
+two are strongly coupled when the data nearly separate the classes (always the
+case when p >= n), so the overall size of the linear predictor moves slowly
+(measured: tau's ESS was 73 from 6,000 draws at n = 100, p = 500). The cure is
+the non-centred update (Papaspiliopoulos, Roberts & Skold 2007; Yu & Meng
+2011 interweave it with the centred one): with ``beta_j = z_j * scale_j(x)``
+and ``z`` fixed, draw ``x`` from
+
+    p(x | z, rest, y)  propto  p(x) * prod_i p(y_i | b0 + Z_i beta(x))
+
+with the likelihood itself (omega integrated out), by one exact slice step.
+``p(z)`` does not depend on ``x``, so there is no Jacobian. The step costs one
+``Z @ beta`` per evaluation of the density (O(np), no factorisation).
+
+A :class:`ScaleMove` says how beta depends on one global quantity of a prior's
+state; :func:`noncentred_moves` lists them per prior, :func:`apply_moves` runs them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from ._slice import slice_sample
+
+__all__ = ["ScaleMove", "noncentred_moves", "apply_moves"]
+
+
+class ScaleMove(NamedTuple):
+    """One global quantity ``x`` (on the log scale) of a prior's state.
+
+    ``get(state) -> x``; ``log_prior(x, state)`` is the log density of x
+    (Jacobian of the log transform included); ``factor(state, x)`` the
+    per-coefficient scale ``scale_j(x)``, so that ``beta(x) = z * factor(x)``
+    with ``z = beta / factor(state, get(state))``; ``put(state, x, beta)`` the
+    new state.
+    """
+
+    name: str
+    get: Callable
+    log_prior: Callable
+    factor: Callable
+    put: Callable
+
+
+def _horseshoe_moves(spec):
+    from .horseshoe import _lam_tilde2, _log_prior_log_tau2
+
+    def tau_factor(s, x):
+        t = math.exp(x)
+        return np.sqrt(t * _lam_tilde2(s.lam2, t, s.c2))
+
+    moves = [
+        ScaleMove(
+            "tau",
+            lambda s: math.log(s.tau2),
+            lambda x, s: _log_prior_log_tau2(x, spec.tau0),
+            tau_factor,
+            lambda s, x, beta: s._replace(tau2=math.exp(x), beta=beta),
+        )
+    ]
+    if spec.regularized:
+        a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+        moves.append(
+            ScaleMove(
+                "c2",
+                lambda s: math.log(s.c2),
+                lambda x, s: -a * x - b * math.exp(-x),  # IG(a, b) on c**2, on the log scale
+                lambda s, x: np.sqrt(s.tau2 * _lam_tilde2(s.lam2, s.tau2, math.exp(x))),
+                lambda s, x, beta: s._replace(c2=math.exp(x), beta=beta),
+            )
+        )
+    return moves
+
+
+def noncentred_moves(sampler: str, spec) -> list:
+    """The non-centred moves of a prior's Gibbs state (empty when it has none)."""
+    if sampler == "horseshoe":
+        return _horseshoe_moves(spec)
+    return []
+
+
+def apply_moves(rng, moves, state, family, data, b0):
+    """One exact slice update of each move's quantity given z, the intercept ``b0`` and
+    the data (``data.Z`` centred design, ``data.yc`` the response). Returns
+    ``(state, evaluations, shrink_failures)``."""
+    evaluations = failures = 0
+    for move in moves:
+        x0 = move.get(state)
+        f0 = move.factor(state, x0)
+        z = state.beta / f0
+        cache = {}
+
+        def logf(x, move=move, z=z, cache=cache):
+            beta = z * move.factor(state, x)
+            eta = b0 + data.Z @ beta
+            cache[x] = beta
+            return float(np.sum(family.log_likelihood(data.yc, eta))) + move.log_prior(x, state)
+
+        res = slice_sample(rng, logf, x0)
+        evaluations += res.evaluations
+        failures += res.shrink_failures
+        state = move.put(state, res.x, cache[res.x] if res.x in cache else state.beta)
+    return state, evaluations, failures
