@@ -97,7 +97,7 @@ def apply_moves(rng, moves, state, family, data, b0):
         z = state.beta / f0
         cache = {}
 
-        def logf(x, move=move, z=z, cache=cache):
+        def logf(x, move=move, z=z, cache=cache, state=state):
             beta = z * move.factor(state, x)
             eta = b0 + data.Z @ beta
             cache[x] = beta
