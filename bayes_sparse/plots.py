@@ -59,7 +59,7 @@ def top_features(result, table=None, top: int | None = TOP):
         names = list(result.feature_names)
         pi = table.loc[names, "inclusion_prob"].to_numpy(float)
     else:
-        pi = inclusion_prob(draws, default_eps(result.design.X, result.design.y))
+        pi = inclusion_prob(draws, default_eps(result.design.X, result.design.y, result.spec.family))
     size = np.abs(draws.mean(0))
     order = np.lexsort((np.arange(pi.size), -size, -pi))
     return order if top is None else order[: int(top)]

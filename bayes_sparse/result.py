@@ -101,7 +101,7 @@ class PosteriorFit:
     def _eps(self):
         from .selection import default_eps
 
-        return default_eps(self.design.X, self.design.y)
+        return default_eps(self.design.X, self.design.y, self.spec.family)
 
     def _support_check(self) -> Check:
         from ._modes import SPREAD_MAX, support_disagreement

@@ -137,12 +137,26 @@ def credible_interval(draws, prob: float = 0.95):
     return np.quantile(np.asarray(draws, dtype=float), [a, 1 - a], axis=0).T
 
 
-def default_eps(X, y):
-    """Scale-aware practical-significance threshold ``0.1 sd(y) / sd(x_j)``."""
+#: sd of the standard logistic distribution: the scale of the latent variable of a
+#: logistic model, which takes the place of sd(y) in the binary threshold
+LOGISTIC_LATENT_SD = float(np.pi / np.sqrt(3.0))
+
+
+def default_eps(X, y, family: str = "gaussian"):
+    """Scale-aware practical-significance threshold per feature.
+
+    Gaussian: ``0.1 sd(y) / sd(x_j)`` (a change of one sd in x_j moves y by a
+    tenth of its sd). Bernoulli: ``0.1 (pi / sqrt(3)) / sd(x_j)`` on the
+    log-odds scale, the same rule on the scale of the logistic latent
+    variable (Kruschke 2018's region of practical equivalence, about 0.18 per
+    sd of x_j); sd(y) of a 0/1 outcome (at most 0.5) would call log-odds
+    effects of 0.05 per sd important, i.e. almost every feature included.
+    """
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     sd_x = X.std(axis=0)
     sd_x = np.where(sd_x > 0, sd_x, 1.0)
-    return NEGLIGIBLE_STD_EFFECT * y.std() / sd_x
+    scale = LOGISTIC_LATENT_SD if family == "bernoulli" else y.std()
+    return NEGLIGIBLE_STD_EFFECT * scale / sd_x
 
 
 def shrinkage_factors(tau, lam, c2, n, col_var):
@@ -870,7 +884,11 @@ def compare_selection(
         raise ValueError("rule='shrinkage' needs a horseshoe fit (kappa is defined by its local/global scales)")
     names = list(design.feature_names)
     draws = result.draws("beta")
-    eps_arr = default_eps(design.X, design.y) if eps is None else np.broadcast_to(np.asarray(eps, float), (design.p,))
+    eps_arr = (
+        default_eps(design.X, design.y, result.spec.family)
+        if eps is None
+        else np.broadcast_to(np.asarray(eps, float), (design.p,))
+    )
     srt = np.sort(draws, axis=0)  # one sort for the median, the central interval and the HDI
     hdi_b = hdi_sorted(srt, cred_prob)
     a = (1 - cred_prob) / 2

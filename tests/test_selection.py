@@ -127,6 +127,12 @@ def test_inclusion_and_intervals_arrays():
     np.testing.assert_allclose(ci[0], [-1.96, 1.96], atol=0.02)
     eps = S.default_eps(np.c_[np.arange(10.0), 10 * np.arange(10.0)], np.arange(10.0))
     assert eps[0] == pytest.approx(0.1) and eps[1] == pytest.approx(0.01)
+    # binary: the logistic latent sd pi/sqrt(3) replaces sd(y), whatever the class balance
+    X = np.c_[np.arange(10.0), 10 * np.arange(10.0)] / np.arange(10.0).std()
+    for y in (np.r_[np.zeros(5), np.ones(5)], np.r_[np.zeros(9), 1.0]):
+        np.testing.assert_allclose(
+            S.default_eps(X, y, "bernoulli"), [0.1 * np.pi / np.sqrt(3), 0.01 * np.pi / np.sqrt(3)]
+        )
 
 
 def test_laplace_rules_fdr_default_and_interval(diabetes):
