@@ -76,3 +76,21 @@ def test_huge_prior_variances_stay_factorizable():
     f = factorize(data, g)
     assert np.isfinite(f.logdet) and np.isfinite(f.quad)
     assert np.all(np.isfinite(f.draw_beta(np.random.default_rng(0), 1.0)))
+
+
+@pytest.mark.parametrize("n, p", SHAPES)
+@pytest.mark.parametrize("capped", [False, True], ids=["uncapped", "capped"])
+def test_spectral_fitted_values(n, p, capped):
+    """draw_beta_and_fitted gives draw_beta's draw (same random stream) and Z beta: from the
+    decomposition while t max(e) <= FITTED_MAX_SCALE, by Z @ beta otherwise (here: a huge,
+    capped variance). Tolerance 1e-10 relative to the largest fitted value: rounding of order
+    eps t max(e) <= 2e-16 * 1e3 here (the bound FITTED_MAX_SCALE is chosen for)."""
+    data, h = _problem(n, p, seed=4)
+    if capped:
+        h[2] = 1e300  # capped at G_CAP / ||z_2||^2 when scaled by t
+    s = SpectralScale(data, h)
+    for t, sigma2 in [(0.3, 1.0), (20.0, 0.2)]:
+        beta, fitted = s.draw_beta_and_fitted(np.random.default_rng(5), sigma2, t)
+        np.testing.assert_array_equal(beta, s.draw_beta(np.random.default_rng(5), sigma2, t))
+        direct = data.Z @ beta
+        np.testing.assert_allclose(fitted, direct, rtol=0, atol=1e-10 * np.abs(direct).max())

@@ -31,8 +31,8 @@ import numpy as np
 
 from ..priors import Horseshoe
 from ..spec import PriorRules
-from ._gaussian_draw import SpectralScale, draw_noise_and_beta, factorize
-from ._slice import slice_sample
+from ._gaussian_draw import SpectralScale, draw_noise_and_beta, draw_sigma2_marginal, factorize
+from ._slice import SliceResult, slice_sample
 from .chain import Outputs
 
 __all__ = [
@@ -49,6 +49,8 @@ __all__ = [
     "rescale_global",
     "draw_global_plain",
     "draw_global_regularized",
+    "draw_global_joint",
+    "TAU_UPDATES",
 ]
 
 
@@ -147,7 +149,9 @@ class HorseshoeState(NamedTuple):
 
 
 class HorseshoeInfo(NamedTuple):
-    tau_evaluations: int  # log-density evaluations of the tau update (factorisations, regularized)
+    # log-density evaluations of the global update (regularized "slice": one factorisation
+    # each; plain and "joint": O(n) each, after one eigendecomposition)
+    tau_evaluations: int
     slice_shrink_failures: int  # slice updates that kept the current point (should stay 0)
 
 
@@ -170,18 +174,27 @@ def _log_marginal(logdet, quad, n, noise):
     return -0.5 * logdet - (noise.shape + 0.5 * (n - 1)) * math.log(noise.rate + 0.5 * quad)
 
 
-def draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, c2):
+def draw_local_collapsed(rng, data, beta, lam2, sigma2, tau2, c2, tries=None):
     """Collapsed single-site sweep: each (lam_j, beta_j) drawn jointly from its full
     conditional given the other coefficients (beta_j integrated out for lam_j); see
-    :mod:`bayes_sparse.samplers._collapsed`. Returns ``(beta, lam2, shrink_failures)``
-    as new arrays; the inputs are not modified."""
-    from ._collapsed import collapsed_local_sweep
+    :mod:`bayes_sparse.samplers._collapsed` (``tries``: proposals from the prior before
+    a slice step, default ``REJECTION_TRIES``; 0 = slice steps only). Returns
+    ``(beta, lam2, shrink_failures)`` as new arrays; the inputs are not modified."""
+    return _local_sweep(rng, data, beta, lam2, sigma2, tau2, c2, tries=tries)
+
+
+def _local_sweep(rng, data, beta, lam2, sigma2, tau2, c2, *, tries=None, resid=None):
+    """The collapsed sweep on copies of ``beta`` and ``lam2``; ``resid`` (consumed) is
+    ``y_c - Z beta`` when the caller has it."""
+    from ._collapsed import REJECTION_TRIES, collapsed_local_sweep
 
     # the compiled slice works on log lam in [-300, 300]; start inside it whatever the previous step left
     beta, lam2 = beta.copy(), np.clip(np.asarray(lam2, dtype=float), 1e-260, 1e260)
-    resid = data.yc - data.Z @ beta
+    if resid is None:
+        resid = data.yc - data.Z @ beta
+    tries = REJECTION_TRIES if tries is None else int(tries)
     failures = collapsed_local_sweep(
-        rng, data.ZT, data.col_norm2, resid, beta, lam2, float(sigma2), float(tau2), 1.0 / c2
+        rng, data.ZT, data.col_norm2, resid, beta, lam2, float(sigma2), float(tau2), 1.0 / c2, tries
     )
     return beta, lam2, int(failures)
 
@@ -260,6 +273,53 @@ def draw_global_regularized(rng, data, lam2, tau2, c2, tau0, noise, width=None):
     return math.exp(res.x), cache[res.x], res
 
 
+def _log_prior_log_c2(zeta, spec):
+    """log density of zeta = log c^2 when c^2 ~ IG(nu/2, nu s^2/2) (up to a constant)."""
+    a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+    return -a * zeta - b * math.exp(-zeta)
+
+
+#: Slice updates of the joint scale per iteration: each costs O(n) (no factorisation),
+#: so several bring the scale close to an independent draw from its conditional.
+JOINT_SLICE_STEPS = 3
+
+
+def draw_global_joint(rng, data, lam2, tau2, c2, spec, noise, steps=JOINT_SLICE_STEPS):
+    """Regularized horseshoe: (tau^2, c^2) -> (s tau^2, s c^2) with lam fixed, s from its
+    exact conditional with beta and sigma^2 integrated out, from ONE eigendecomposition.
+
+    The prior variances ``g_j = tau^2 lamt_j^2 = c^2 w_j / (c^2 + w_j)``, ``w_j = tau^2 lam_j^2``,
+    all scale by s when tau^2 and c^2 both do, so ``M(s) = I + s Z diag(g) Z'`` and the
+    marginal likelihood of every s comes from one eigendecomposition
+    (:class:`SpectralScale`, as for the plain horseshoe). The move is a translation
+    along ``(1, 1)`` in ``(log tau^2, log c^2)``: the conditional density of its length
+    ``u = log s`` is the joint density there (Lebesgue measure is invariant under
+    translations; Liu & Sabatti 2000), and ``steps`` slice updates of u leave it
+    invariant. The (sigma^2, beta) draw then uses the same decomposition.
+    Plain horseshoe (``c2`` nan): tau^2 alone, the update of :func:`draw_global_plain`.
+
+    Returns ``(tau2, c2, factor, slice result)`` (evaluations summed over the steps).
+    """
+    regularized = not math.isnan(c2)
+    spectral = SpectralScale(data, tau2 * _lam_tilde2(lam2, tau2, c2))
+    eta0 = math.log(tau2)
+    zeta0 = math.log(c2) if regularized else 0.0
+
+    def logf(u):
+        s = math.exp(u)
+        out = _log_marginal(spectral.logdet(s), spectral.quad(s), data.n, noise) + _log_prior_log_tau2(
+            eta0 + u, spec.tau0
+        )
+        return out + _log_prior_log_c2(zeta0 + u, spec) if regularized else out
+
+    u, evals, failures = 0.0, 0, 0
+    for _ in range(steps):
+        res = slice_sample(rng, logf, u)
+        u, evals, failures = res.x, evals + res.evaluations, failures + res.shrink_failures
+    s = math.exp(u)
+    return tau2 * s, c2 * s, spectral.at(s), SliceResult(u, evals, failures)
+
+
 #: Local scales of a starting support: tau^2 lam^2 = 1e4 (no shrinkage) inside it,
 #: lam^2 around 1e-2 outside (strong shrinkage).
 START_UNSHRUNK = 1e4
@@ -285,28 +345,80 @@ def init(rng, spec: HorseshoeSpec, data, noise, start=None) -> HorseshoeState:
     return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2))
 
 
-def build_kernel(spec: HorseshoeSpec, noise):
+#: The regularized horseshoe's global update: ``"joint"`` (default) scales tau^2 and c^2
+#: together from one eigendecomposition (:func:`draw_global_joint`); ``"slice"`` is
+#: the earlier tau-only slice with one factorisation per evaluation
+#: (:func:`draw_global_regularized`), kept for comparison (benchmarks/bench_iteration.py).
+TAU_UPDATES = ("joint", "slice")
+
+
+def build_kernel(spec: HorseshoeSpec, noise, tau_update: str = "joint", local_tries=None):
     """``kernel(rng, state, d) -> (state, info)``: locals, slab, interweaving, blocked global update.
 
-    Only the regularized tau update has a tuning parameter (``state.tau_width``,
-    set once at the end of warm-up by :func:`make_adapter`'s adapter).
+    ``"joint"`` (default): collapsed locals, slab, interweaving, then the joint
+    scale move of (tau^2, c^2) and (sigma^2, beta) from one eigendecomposition
+    (:func:`draw_global_joint`); one n x n Gram per iteration. ``"slice"``: the
+    earlier sweep (locals, slab, interweaving, tau-only slice with a factorisation
+    per evaluation), whose interval width ``state.tau_width`` is set once at the
+    end of warm-up by :func:`make_adapter`'s adapter. ``local_tries``: proposals
+    from the prior per local scale before a slice step (None: ``REJECTION_TRIES``;
+    0: slice steps only, as before).
     """
+    if tau_update not in TAU_UPDATES:
+        raise ValueError(f"tau_update must be one of {TAU_UPDATES}, got {tau_update!r}")
+
+    if tau_update == "slice":
+
+        def kernel(rng, state: HorseshoeState, d):
+            sigma2, tau2, c2 = state.sigma2, state.tau2, state.c2
+            beta, lam2, failures = draw_local_collapsed(
+                rng, d, state.beta, state.lam2, sigma2, tau2, c2 if spec.regularized else math.inf, local_tries
+            )
+            if spec.regularized:
+                c2, failed = draw_slab(rng, c2, lam2, beta * beta, sigma2, tau2, spec)
+                failures += failed
+            lam2, tau2, failed = rescale_global(rng, lam2, tau2, spec.tau0)
+            failures += failed
+            if spec.regularized:
+                tau2, factor, res = draw_global_regularized(rng, d, lam2, tau2, c2, spec.tau0, noise, state.tau_width)
+            else:
+                tau2, factor, res = draw_global_plain(rng, d, lam2, tau2, spec.tau0, noise)
+            sigma2, beta = draw_noise_and_beta(rng, factor, d.n, noise)
+            info = HorseshoeInfo(res.evaluations, failures + res.shrink_failures)
+            return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2), state.tau_width), info
+
+        return kernel
+
+    # Z beta after the last beta draw (from the decomposition, no pass over Z), reused by
+    # the next sweep when it gets the same pseudo-data and beta (the Gaussian family;
+    # the Bernoulli family's pseudo-data are new every iteration, then Z beta is recomputed)
+    last = {"data": None, "beta": None, "fitted": None}
 
     def kernel(rng, state: HorseshoeState, d):
         sigma2, tau2, c2 = state.sigma2, state.tau2, state.c2
-        beta, lam2, failures = draw_local_collapsed(
-            rng, d, state.beta, state.lam2, sigma2, tau2, c2 if spec.regularized else math.inf
+        resid = None
+        if last["data"] is d and last["beta"] is state.beta:
+            resid = d.yc - last["fitted"]
+        beta, lam2, failures = _local_sweep(
+            rng,
+            d,
+            state.beta,
+            state.lam2,
+            sigma2,
+            tau2,
+            c2 if spec.regularized else math.inf,
+            tries=local_tries,
+            resid=resid,
         )
         if spec.regularized:
             c2, failed = draw_slab(rng, c2, lam2, beta * beta, sigma2, tau2, spec)
             failures += failed
         lam2, tau2, failed = rescale_global(rng, lam2, tau2, spec.tau0)
         failures += failed
-        if spec.regularized:
-            tau2, factor, res = draw_global_regularized(rng, d, lam2, tau2, c2, spec.tau0, noise, state.tau_width)
-        else:
-            tau2, factor, res = draw_global_plain(rng, d, lam2, tau2, spec.tau0, noise)
-        sigma2, beta = draw_noise_and_beta(rng, factor, d.n, noise)
+        tau2, c2, factor, res = draw_global_joint(rng, d, lam2, tau2, c2, spec, noise)
+        sigma2 = float(draw_sigma2_marginal(rng, factor.quad, d.n, noise))
+        beta, fitted = factor.spectral.draw_beta_and_fitted(rng, sigma2, factor.t)
+        last.update(data=d, beta=beta, fitted=fitted)
         info = HorseshoeInfo(res.evaluations, failures + res.shrink_failures)
         return HorseshoeState(beta, sigma2, lam2, float(tau2), float(c2), state.tau_width), info
 
@@ -347,6 +459,7 @@ class _TauWidthAdapter:
         return state
 
 
-def make_adapter(spec: HorseshoeSpec, tune: int):
-    """Warm-up adaptation ``adapter(iteration, state) -> state`` (regularized only), or None."""
-    return _TauWidthAdapter(tune) if spec.regularized else None
+def make_adapter(spec: HorseshoeSpec, tune: int, tau_update: str = "joint"):
+    """Warm-up adaptation ``adapter(iteration, state) -> state`` (regularized ``"slice"``
+    tau update only), or None."""
+    return _TauWidthAdapter(tune) if spec.regularized and tau_update == "slice" else None
