@@ -467,6 +467,7 @@ def fit_command(args) -> int:
         )
     except (TypeError, ValueError) as err:
         raise CliError(str(err)) from None
+    print(f"sampling: {result.run.describe()}")
     try:
         write_outputs(result, out, force=args.force, source=Path(args.data).name, data_notes=notes)
     except (TypeError, ValueError) as err:  # e.g. too few observations of a class to cross-validate

@@ -32,6 +32,7 @@ def test_fit_writes_report_netcdf_csv(csv_file, tmp_path, capsys):
         ["fit", str(csv_file), "--target", "target", "--prior", "laplace", "--out", str(out), *FAST], capsys
     )
     assert code == 0, err
+    assert "sampling: fixed length: 200 draws per chain" in stdout  # how sampling ended, said on the terminal
     for name in ("report.html", "posterior.nc", "summary.csv", "selection.csv"):
         assert (out / name).is_file()
     import arviz as az
