@@ -424,11 +424,45 @@ def test_augment_draws_omega_given_eta():
 
 
 # --------------------------------------------------------------------- (d) the whole sampler, p = 1
+def horseshoe_p1_log_prior(b, tau0=1.0):
+    """log p(beta) of the plain horseshoe at p = 1: beta ~ N(0, s^2) with s = tau lam the product of
+    half-Cauchys C+(0, tau0) and C+(0, 1), whose density is (4 / pi^2) log(r) / (r^2 - 1) / tau0 at
+    r = s / tau0; integrated over log s by quadrature (log-singular at beta = 0)."""
+    u = np.linspace(-20.0, 16.0, 3601)
+    r = np.exp(u) / tau0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.where(np.abs(r - 1) < 1e-6, 0.5, np.log(r) / (r * r - 1))
+    weight = 4 / np.pi**2 * g * r  # density of u = log s
+    dens = stats.norm.pdf(np.asarray(b)[:, None], 0.0, np.exp(u)) * weight
+    return np.log(np.trapezoid(dens, u, axis=1))
+
+
 GRID_PRIORS = {
     "laplace": (bs.Laplace(lam=1.5), lambda b: -1.5 * np.abs(b)),
     "gaussian": (bs.Gaussian(scale=0.8), lambda b: -0.5 * (b / 0.8) ** 2),
     "elasticnet": (bs.ElasticNet(lam1=2.0, lam2=1.0), lambda b: -(2.0 * np.abs(b) + 1.0 * b * b) / 2),
+    "horseshoe-plain": (bs.Horseshoe(slab_scale=None), horseshoe_p1_log_prior),  # tau0 = 1 (no expected_nonzero)
 }
+
+
+def test_horseshoe_p1_prior_reference():
+    """The quadrature prior of beta above against direct simulation (and it integrates to 1)."""
+    rng = np.random.default_rng(5)
+    beta = np.abs(rng.standard_cauchy(100_000) * rng.standard_cauchy(100_000)) * rng.standard_normal(100_000)
+    grid = np.r_[-np.logspace(3, -8, 1500), np.logspace(-8, 3, 1500)]
+    dens = np.exp(horseshoe_p1_log_prior(grid))
+    cdf = integrate.cumulative_trapezoid(dens, grid, initial=0.0)
+    # mass beyond |beta| = 1000 (heavy tails, about 2.6e-3) against the simulated fraction
+    tail, frac = 1.0 - cdf[-1], np.mean(np.abs(beta) > 1000)
+    assert abs(frac - tail) < Z_MAX * math.sqrt(tail / beta.size), (frac, tail)
+    inside = np.abs(beta) < 50
+    ref = lambda q: (
+        (np.interp(q, grid, cdf) - np.interp(-50, grid, cdf))
+        / (  # noqa: E731
+            np.interp(50, grid, cdf) - np.interp(-50, grid, cdf)
+        )
+    )
+    assert stats.kstest(beta[inside], ref).pvalue > 1e-3
 
 
 @pytest.mark.parametrize("name", list(GRID_PRIORS))
@@ -444,16 +478,18 @@ def test_gibbs_matches_logistic_posterior_grid(name):
     z = x - x.mean()
     spec = rules_for(prior).sampler_spec(prior, n, 1, "bernoulli")
     outs = [
-        run_chain(rules_for(prior).name, spec, NOISE, z[:, None], y, 4_000, 300, seed, likelihood=BernoulliFamily())
+        run_chain(rules_for(prior).name, spec, NOISE, z[:, None], y, 2_500, 300, seed, likelihood=BernoulliFamily())
         for seed in (1, 2)
     ]
     draws = {
         "b0": np.stack([o["intercept_c"] + y.mean() for o in outs]),
         "beta": np.stack([o["beta"][:, 0] for o in outs]),
     }
-    g0, g1 = np.linspace(-5.0, 6.0, 551), np.linspace(-5.0, 7.0, 601)
+    # beta grid: uniform, plus points geometrically close to 0 for the horseshoe's log singularity
+    g0 = np.linspace(-5.0, 6.0, 551)
+    g1 = np.unique(np.r_[np.linspace(-5.0, 7.0, 600), -np.logspace(-8, -1.5, 150), np.logspace(-8, -1.5, 150)])
     B0, B1 = np.meshgrid(g0, g1, indexing="ij")
-    logp = log_prior(B1)
+    logp = np.broadcast_to(log_prior(g1), B0.shape).copy()
     for zi, yi in zip(z, y):
         eta = B0 + zi * B1
         logp += yi * eta - np.logaddexp(0.0, eta)
@@ -616,7 +652,7 @@ def test_sbc_full(name, n, p):
         SBC_PRIORS[name], n=n, p=p, reps=240, L=L, seed=zlib.crc32(f"pg-sbc-{name}-{n}".encode()), thin=5, tune=200
     )
     pv = uniformity_pvalues(ranks, L, bins)
-    print(f"SBC PG {name} n={n} p={p}: min p-value {pv.min():.4f} over {pv.size} scalars")
+    print(f"SBC PG {name} n={n} p={p}: min p-value {pv.min():.4f} over {pv.size} scalars; {np.round(pv, 3)}")
     assert np.all(pv > 0.01 / len(pv))
 
 
@@ -657,7 +693,7 @@ NUTS_CASES = {
 @pytest.mark.parametrize("name", list(NUTS_CASES))
 def test_gibbs_matches_nuts(binary_small, name):
     """Same posterior from PG-Gibbs and from NUTS on the PyMC model (family="bernoulli"), and the same
-    InferenceData layout (posterior variables, their dims, groups)."""
+    InferenceData layout (posterior variables and their dims; both have log_likelihood and observed_data)."""
     X, y = binary_small
     prior, nuts_kw, names = NUTS_CASES[name]
     kw = dict(family="bernoulli", chains=2, random_seed=6, progressbar=False)
@@ -670,7 +706,8 @@ def test_gibbs_matches_nuts(binary_small, name):
     assert "intercept" in post_g and "sigma" not in post_g
     for var in post_g.data_vars:
         assert post_g[var].dims[2:] == post_n[var].dims[2:], var
-    assert set(gibbs.idata.groups()) == set(nuts.idata.groups())
+    for group in ("posterior", "log_likelihood", "observed_data"):  # sample_stats are the sampler's own
+        assert group in gibbs.idata.groups() and group in nuts.idata.groups()
     agree(gibbs, nuts, names)
 
 
