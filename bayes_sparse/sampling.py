@@ -87,9 +87,9 @@ def fit(
     y : array-like (n,)
     prior : bs.Laplace, bs.Gaussian or bs.Horseshoe
     sampler : {"auto", "nuts", "gibbs"}
-        "auto" uses the dedicated Gibbs sampler where one exists (all three
-        priors with the Gaussian likelihood) and NUTS otherwise. Both target
-        the same posterior (tested against each other).
+        "auto" uses the dedicated Gibbs sampler, which every registered prior
+        has for both families. Gibbs and NUTS target the same posterior (tested
+        against each other).
     draws : int or "auto", default "auto"
         Kept draws per chain, or ``"auto"``: sample until converged. After
         warm-up the Gibbs chains run in blocks and stop as soon as every
@@ -130,8 +130,8 @@ def fit(
         Parallel chains (default: min(chains, CPU count)).
     family : {"gaussian", "bernoulli"}
         The likelihood. ``"bernoulli"``: y coded 0/1 (or bool), logit link, no
-        ``sigma``; sampled by NUTS (the Polya-Gamma Gibbs sampler is not
-        available yet).
+        ``sigma``; the Gibbs samplers work on Polya-Gamma weighted pseudo-data
+        (:mod:`bayes_sparse.families`), NUTS on the Bernoulli likelihood.
 
     Returns
     -------
