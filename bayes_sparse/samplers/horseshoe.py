@@ -9,16 +9,22 @@ A sweep:
 
 1. each ``(lam_j, beta_j)`` jointly from its full conditional given the other
    coefficients, with beta_j integrated out for lam_j (a collapsed single-site
-   update, compiled: :mod:`bayes_sparse.samplers._collapsed`), which lets a
-   coefficient leave the spike near zero in one step; then the slab ``c**2``
+   update, compiled: :mod:`bayes_sparse.samplers._collapsed`; lam_j by rejection
+   from its prior, a slice step when that fails), which lets a coefficient
+   leave the spike near zero in one step; then the slab ``c**2``
    (regularized: slice step);
 2. an interweaving move of tau with ``omega_j = tau**2 lam_j**2`` fixed
    (ancillarity-sufficiency interweaving, Yu & Meng 2011), a prior-only update
    that breaks the tau <-> lam coupling;
-3. the blocked global update of Johndrow, Orenstein & Bhattacharya (2020):
-   tau from its marginal with beta and sigma**2 integrated out (exact slice
-   step), then the shared draw of (sigma**2, beta) from the accepted
-   factorisation.
+3. a blocked global update in the manner of Johndrow, Orenstein & Bhattacharya
+   (2020), with beta and sigma**2 integrated out: ``(tau**2, c**2)`` scaled
+   together from their exact conditional along that line, which scales every
+   prior variance alike, so ONE eigendecomposition of ``Z diag(g) Z'`` serves
+   every slice evaluation (:func:`draw_global_joint`; plain horseshoe: tau
+   alone); then the shared draw of (sigma**2, beta) from the same decomposition.
+   One n x n Gram per iteration when p > n. The earlier tau-only update (a
+   factorisation per evaluation, :func:`draw_global_regularized`) stays
+   selectable: ``build_kernel(..., tau_update="slice")``.
 """
 
 from __future__ import annotations
