@@ -24,9 +24,11 @@ def binary_1d():
     return x, y
 
 
-def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
+@pytest.mark.parametrize("sampler", ["nuts", "gibbs"])
+def test_bernoulli_posterior_matches_a_brute_force_grid(binary_1d, sampler):
     """p = 1, Laplace(lam) prior p(b) = lam/2 exp(-lam |b|), flat intercept: the posterior of
-    (intercept, beta) on a dense grid against NUTS through bs.fit(family="bernoulli")."""
+    (intercept, beta) on a dense grid against NUTS and the Polya-Gamma Gibbs sampler
+    through bs.fit(family="bernoulli")."""
     x, y = binary_1d
     lam = 1.5
     with warnings.catch_warnings():
@@ -36,6 +38,7 @@ def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
             y,
             bs.Laplace(lam=lam),
             family="bernoulli",
+            sampler=sampler,
             standardize=False,
             draws=2000,
             tune=1000,
@@ -43,7 +46,7 @@ def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
             random_seed=5,
             progressbar=False,
         )
-    assert post.sampler == "nuts" and post.spec.family == "bernoulli"
+    assert post.sampler == sampler and post.spec.family == "bernoulli"
     b0, b1 = np.meshgrid(np.linspace(-2.5, 3.0, 551), np.linspace(-1.5, 4.0, 551), indexing="ij")
     eta = b0[..., None] + b1[..., None] * x
     logp = (y * eta - np.logaddexp(0.0, eta)).sum(-1) - lam * np.abs(b1)
@@ -57,7 +60,7 @@ def test_bernoulli_nuts_matches_a_brute_force_grid(binary_1d):
         z = (float(draws.mean()) - mean) / mc
         print(
             f"{name}: grid mean {mean:.4f} sd {sd:.4f}; "
-            f"NUTS {float(draws.mean()):.4f} {float(draws.std()):.4f}; z {z:.2f}"
+            f"{sampler} {float(draws.mean()):.4f} {float(draws.std()):.4f}; z {z:.2f}"
         )
         assert abs(z) < Z_MAX
         assert float(draws.std()) == pytest.approx(sd, rel=SD_RTOL)
