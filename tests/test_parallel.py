@@ -119,3 +119,15 @@ def test_a_warm_up_longer_than_the_budget_still_returns(problem):
     arrays, run = _run(problem, bs.Laplace(), AutoSettings(max_time=1e-3))
     assert run.reason == "max_time" and run.draws == 1 and not run.checks
     assert arrays["beta"].shape[:2] == (2, 1)
+
+
+def test_a_block_larger_than_the_budget_halves_with_the_stored_draws():
+    from bayes_sparse.samplers.parallel import _doublings_to_fit
+
+    assert _doublings_to_fit(100, 50, 300) == 0
+    assert _doublings_to_fit(300, 100, 300) == 1  # 150 + 50 fit
+    # a block planned for more draws than the whole budget (slow checks, fast iterations):
+    # 1,600 stored + 2,300 planned -> 800 + 1,150 -> 400 + 575 fit: thin x4, not x1,024
+    assert _doublings_to_fit(1600, 2300, 1600) == 2
+    # whatever is asked, doubling stops once at most one draw is stored
+    assert _doublings_to_fit(1600, 10**9, 1600) == 10

@@ -310,6 +310,22 @@ def _compact(token, stored):
     return half
 
 
+def _doublings_to_fit(stored: int, block: int, capacity: int) -> int:
+    """How many times the thinning must double (each halving the stored draws and the
+    next block's draws, which keeps the block's iterations) before ``stored + block``
+    draws fit in ``capacity``. A block planned for more draws than the whole capacity
+    (the check-cost rule asks for many draws when checks are slow and iterations fast,
+    as at p = 20,000) must shrink with the stored draws; when only the stored draws were
+    halved, they went down to one and the thinning to 1,024 (a p = 20,000 run ended
+    with 14 stored draws per chain)."""
+    k = 0
+    while stored + block > capacity and stored > 1:
+        stored //= 2  # as _compact
+        block = max(block // 2, 1)
+        k += 1
+    return k
+
+
 def _sample_until_converged(
     workers, problem, carries, token, tune, auto, capacity, spec, feature_names, progressbar, start
 ):
@@ -328,9 +344,10 @@ def _sample_until_converged(
     reason = "max_time"
     while True:
         # fit the next block into the memory budget by doubling the thinning
-        while stored + block > capacity and stored > 1:
+        for _ in range(_doublings_to_fit(stored, block, capacity)):
             stored = _compact(token, stored)
             thin *= 2
+            block = max(block // 2, 1)  # the same number of iterations at twice the thinning
         # and into the time left, keeping room for its convergence check
         remaining = auto.max_time - (time.perf_counter() - start) - t_check
         fits = int(remaining / max(per_iter * thin, 1e-9))
