@@ -677,6 +677,12 @@ for col in ["selected_bayes", "selected_lasso_cv", "selected_lasso_1se", "select
     sel = set(table.index[table[col]])
     print(f"{col:>20}: {len(sel):3d} genes, {len(sel & set(causal))} of {len(causal)} causal, {len(sel - set(causal))} others")
 """,
+    """md:Read the counts with the intervals above: the lasso at its CV-optimal penalty finds most causal genes but
+buries them among many others, the 1-SE penalty and stability selection keep fewer. The posterior selects only
+the genes whose shrinkage factor says they are more signal than noise, and puts a probability on every other
+gene: causal genes that share evidence with a correlated neighbour get split, moderate probabilities rather than a
+confident yes or no. If the verdict printed after sampling says the time budget ran out, raise `max_time`
+before reading the decimals.""",
     """md:## What the posterior says that the lasso cannot
 
 The lasso gives each selected gene one number. The posterior gives each gene an interval and a probability: a
