@@ -16,12 +16,11 @@ with the likelihood itself (omega integrated out), by one exact slice step.
 ``Z @ beta`` per evaluation of the density (O(np), no factorisation).
 
 A :class:`ScaleMove` says how beta depends on one global quantity of a prior's
-state; :func:`noncentred_moves` lists them per prior, :func:`apply_moves` runs them.
+state; a prior's module lists its own (``noncentred_moves(spec)``), :func:`apply_moves` runs them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -49,41 +48,13 @@ class ScaleMove(NamedTuple):
     put: Callable
 
 
-def _horseshoe_moves(spec):
-    from .horseshoe import _lam_tilde2, _log_prior_log_tau2
-
-    def tau_factor(s, x):
-        t = math.exp(x)
-        return np.sqrt(t * _lam_tilde2(s.lam2, t, s.c2))
-
-    moves = [
-        ScaleMove(
-            "tau",
-            lambda s: math.log(s.tau2),
-            lambda x, s: _log_prior_log_tau2(x, spec.tau0),
-            tau_factor,
-            lambda s, x, beta: s._replace(tau2=math.exp(x), beta=beta),
-        )
-    ]
-    if spec.regularized:
-        a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
-        moves.append(
-            ScaleMove(
-                "c2",
-                lambda s: math.log(s.c2),
-                lambda x, s: -a * x - b * math.exp(-x),  # IG(a, b) on c**2, on the log scale
-                lambda s, x: np.sqrt(s.tau2 * _lam_tilde2(s.lam2, s.tau2, math.exp(x))),
-                lambda s, x, beta: s._replace(c2=math.exp(x), beta=beta),
-            )
-        )
-    return moves
-
-
 def noncentred_moves(sampler: str, spec) -> list:
-    """The non-centred moves of a prior's Gibbs state (empty when it has none)."""
-    if sampler == "horseshoe":
-        return _horseshoe_moves(spec)
-    return []
+    """The non-centred moves of a prior's Gibbs state: its module's ``noncentred_moves(spec)``
+    (empty when it has none)."""
+    import importlib
+
+    module = importlib.import_module(f"bayes_sparse.samplers.{sampler}")
+    return module.noncentred_moves(spec) if hasattr(module, "noncentred_moves") else []
 
 
 def apply_moves(rng, moves, state, family, data, b0):

@@ -50,6 +50,7 @@ __all__ = [
     "build_kernel",
     "outputs",
     "make_adapter",
+    "noncentred_moves",
     "draw_local_collapsed",
     "draw_slab",
     "rescale_global",
@@ -469,3 +470,35 @@ def make_adapter(spec: HorseshoeSpec, tune: int, tau_update: str = "joint"):
     """Warm-up adaptation ``adapter(iteration, state) -> state`` (regularized ``"slice"``
     tau update only), or None."""
     return _TauWidthAdapter(tune) if spec.regularized and tau_update == "slice" else None
+
+
+def noncentred_moves(spec: HorseshoeSpec) -> list:
+    """Non-centred moves of tau and (regularized) c^2 with ``beta = z * sqrt(tau^2 lamt^2)``, used under
+    non-Gaussian likelihoods (:mod:`bayes_sparse.samplers._noncentred`)."""
+    from ._noncentred import ScaleMove
+
+    def tau_factor(s, x):
+        t = math.exp(x)
+        return np.sqrt(t * _lam_tilde2(s.lam2, t, s.c2))
+
+    moves = [
+        ScaleMove(
+            "tau",
+            lambda s: math.log(s.tau2),
+            lambda x, s: _log_prior_log_tau2(x, spec.tau0),
+            tau_factor,
+            lambda s, x, beta: s._replace(tau2=math.exp(x), beta=beta),
+        )
+    ]
+    if spec.regularized:
+        a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+        moves.append(
+            ScaleMove(
+                "c2",
+                lambda s: math.log(s.c2),
+                lambda x, s: -a * x - b * math.exp(-x),  # IG(a, b) on c**2, on the log scale
+                lambda s, x: np.sqrt(s.tau2 * _lam_tilde2(s.lam2, s.tau2, math.exp(x))),
+                lambda s, x, beta: s._replace(c2=math.exp(x), beta=beta),
+            )
+        )
+    return moves
