@@ -383,7 +383,7 @@ def test_previous_kernel_still_runs():
     noise = NoiseSpec()
     spec = H.HorseshoeSpec(tau0=0.3, slab_scale=1.5, slab_df=4.0)
     kernel, adapter = H.build_kernel(spec, noise, "slice", local_tries=0), H.make_adapter(spec, 40, "slice")
-    assert H.make_adapter(spec, 40) is None  # the default update has nothing to tune
+    assert H.make_adapter(H.HorseshoeSpec(0.3, None, 4.0), 40, "slice") is None  # plain: nothing to tune
     state = H.init(rng, spec, data, noise)
     for it in range(50):
         state, info = kernel(rng, state, data)
