@@ -661,7 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory",
         type=float,
         default=2.0,
-        help="with --draws auto: GiB for the stored draws; beyond it the draws are thinned (default 2)",
+        help="with --draws auto: GiB for the per-feature posterior draws; beyond it they are thinned (default 2)",
     )
     f.add_argument("--tune", type=int, default=1000, help="warm-up iterations per chain, discarded (default 1000)")
     f.add_argument("--chains", type=int, default=4, help="independent chains, for R-hat (default 4)")

@@ -105,8 +105,8 @@ def fit(
         With ``draws="auto"``: seconds of sampling (warm-up included) after
         which the chains stop even if a check still fails (default 600).
     memory_gib : float, optional
-        With ``draws="auto"``: memory for the stored draws of the coefficients
-        and per-feature scales, in GiB (default 2).
+        With ``draws="auto"``: memory for the posterior's per-feature draws (the
+        coefficients on both scales and the per-feature scales), in GiB (default 2).
     thin : int, default 1
         Keep every ``thin``-th iteration after warm-up: each chain runs
         ``tune + draws * thin`` iterations and stores ``draws``. For large p,

@@ -8,7 +8,8 @@ For n = 100 and p in {2,000, 20,000} (``make_sparse_regression``: AR(1) 0.5 desi
   only, tau-only slice update with one n x n factorisation per evaluation, width
   tuned in warm-up): ``build_kernel(spec, noise, "slice", local_tries=0)``;
 * ``new``: the default kernel (rejection-from-the-prior local draws, joint
-  (tau^2, c^2) scale move and (sigma^2, beta) from one eigendecomposition);
+  (tau^2, c^2) scale move and (sigma^2, beta) from one eigendecomposition; at
+  p > n also the marginal update of 2n local scales, :mod:`bayes_sparse.samplers._marginal`);
 * ``floor``: one weighted Gram ``Z diag(g) Z'`` as ``np.multiply(Z, sqrt(g), out=buf)``
   then ``dsyrk`` (and, for reference, with a fresh ``Z * sqrt(g)`` each time).
 
@@ -89,7 +90,7 @@ class _Chain:
     def step(self, get):
         self.state, info = self.kernel(self.rng, self.state, self.data)
         if self.adapter is not None and self.it < self.warmup:
-            self.state = self.adapter(self.it, self.state)
+            self.state = self.adapter(self.it, self.state, self.data)
         if self.it >= self.warmup:
             self.draws.append(get(self.state))
             self.evals.append(info.tau_evaluations)
@@ -152,7 +153,7 @@ def _md(results, args):
         "",
         "`old`: slice-only local steps, tau-only slice with one factorisation per evaluation; "
         "`new`: rejection-from-prior local steps, joint (tau^2, c^2) move and (sigma^2, beta) "
-        "from one eigendecomposition. Floor: `np.multiply(Z, sqrt(g), out=buf)` + `dsyrk` "
+        "from one eigendecomposition, at p > n the marginal update of 2n local scales. Floor: `np.multiply(Z, sqrt(g), out=buf)` + `dsyrk` "
         "(with a fresh `Z * sqrt(g)`: in brackets).",
         "",
         "| p | floor ms | old ms/it | new ms/it | old / floor | new / floor | speed-up | "

@@ -141,13 +141,18 @@ def test_likelihood_bound_is_the_maximum(m, rho, k, w_max):
 
 
 def test_kernel_uses_the_set_and_warm_up_fixes_it():
-    """p > n: the state carries the set; warm-up follows the largest variances, then fixes
-    the most frequent ones; p <= n has no set."""
+    """p > n: the state carries the set; warm-up follows the partial-residual scores, then
+    fixes the largest scores at the warm-up mean of beta, which holds the signals and a
+    noise column that mimics the residual (the feature a chain keeps taking in and out);
+    p <= n has no set."""
     rng = np.random.default_rng(0)
-    n, p = 20, 120
+    n, p = 20, 400
     Z = rng.normal(size=(n, p))
     Z -= Z.mean(0)
-    y = Z[:, :3] @ np.array([3.0, -2.0, 2.0]) + rng.normal(size=n)
+    noise_draw = rng.normal(size=n)
+    y = Z[:, :3] @ np.array([3.0, -2.0, 2.0]) + noise_draw
+    Z[:, 77] = noise_draw + 0.5 * rng.normal(size=n)  # not in y's mean, but the residual's look-alike
+    Z -= Z.mean(0)
     y -= y.mean()
     data = LinearData.from_arrays(Z, y)
     spec = H.HorseshoeSpec(tau0=0.05, slab_scale=2.0, slab_df=4.0)
@@ -161,10 +166,10 @@ def test_kernel_uses_the_set_and_warm_up_fixes_it():
     for it in range(tune + 30):
         state, _ = kernel(rng, state, data)
         if it < tune:
-            state = adapter(it, state)
+            state = adapter(it, state, data)
         sets.append(state.marginal.copy())
     assert all(np.array_equal(s, sets[tune - 1]) for s in sets[tune:])  # fixed after warm-up
-    assert {0, 1, 2} <= set(sets[-1].tolist())  # the signals are in it
+    assert {0, 1, 2, 77} <= set(sets[-1].tolist())  # the signals and the residual's look-alike
     resid = y - Z @ state.beta
     assert np.all(np.isfinite(resid))
     small = LinearData.from_arrays(Z[:, :10], y)

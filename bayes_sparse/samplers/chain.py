@@ -3,7 +3,8 @@
 A prior's Gibbs module provides ``init(rng, spec, data, noise) -> state``,
 ``build_kernel(spec, noise) -> kernel(rng, state, data) -> (state, info)``
 (``info`` a NamedTuple of per-iteration statistics), ``outputs(spec)`` naming
-what to record, and optionally ``make_adapter(spec, tune)``. The likelihood
+what to record, and optionally ``make_adapter(spec, tune)`` (a warm-up
+``adapter(it, state, data) -> state``, ``data`` the iteration's pseudo-data). The likelihood
 family provides the other half of a sweep (:mod:`bayes_sparse.families`):
 ``augment`` turns the data into the (pseudo-)data the prior's kernel draws
 beta from (Gaussian: the data; Bernoulli: Polya-Gamma weighted pseudo-data),
@@ -129,7 +130,7 @@ def advance_chain(
             if failed and "slice_shrink_failures" in info._fields:
                 info = info._replace(slice_shrink_failures=info.slice_shrink_failures + failed)
         if adapter is not None and it < tune:
-            state = adapter(it, state)
+            state = adapter(it, state, pseudo)
         if it >= tune and (it - tune + 1) % thin == 0:
             out["beta"][k] = state.beta
             out["sigma"][k] = math.sqrt(state.sigma2)

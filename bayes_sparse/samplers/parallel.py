@@ -147,7 +147,11 @@ def sample_gibbs(
     if auto is None:
         capacity = draws
     else:
-        per_draw = 8 * chains * design.p * (1 + len(module.outputs(problem.spec).vectors))
+        # per-feature arrays of the finished posterior: beta, the prior's per-feature
+        # outputs and, when standardized, beta on the original scale (a copy made by
+        # gibbs_to_idata): a budget on the stored draws alone let the run peak at 1.5x it
+        vectors = 1 + len(module.outputs(problem.spec).vectors) + int(design.standardize)
+        per_draw = 8 * chains * design.p * vectors
         capacity = int(max(2 * auto.first_draws, min(auto.max_iterations, auto.memory_gib * 2**30 // per_draw)))
     template = empty_outputs(problem, 1)
     token = next(_TOKENS)  # pickles to an equal value (an object() would not)
