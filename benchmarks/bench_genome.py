@@ -102,9 +102,21 @@ def run_case(name, max_time=None):
             true_selected=len(chosen & truth),
             n_true=len(truth),
             how=line.removeprefix("sampling: "),
+            verdict=_verdict_text((out / "report.html").read_text()),
         )
     print(row, flush=True)
     return row
+
+
+def _verdict_text(html):
+    """The report's verdict section as plain text (what a reader sees first)."""
+    import html as html_lib
+
+    m = re.search(r'<section id="verdict">(.*?)</section>', html, re.S)
+    if not m:
+        return ""
+    body = re.sub(r"<h2>.*?</h2>", "", m.group(1), flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def main(argv=None):
@@ -142,6 +154,10 @@ def write(rows, args):
         ],
         "",
         *[f"- {r['case']}: {r['how']}" for r in rows],
+        "",
+        "What the report's verdict says (first section of report.html):",
+        "",
+        *[f"- {r['case']}: {r['verdict']}" for r in rows if r.get("verdict")],
         "",
     ]
     (RESULTS / "genome.md").write_text("\n".join(lines))
