@@ -147,6 +147,12 @@ class BernoulliFamily:
         from .samplers._gaussian_draw import weighted_centred
 
         eta = carry + data.Z @ beta
+        if not np.all(np.isfinite(eta)):
+            # polyagamma loops forever on a NaN tilt: fail loudly instead of hanging
+            raise FloatingPointError(
+                "the linear predictor of the Polya-Gamma Gibbs chain is not finite "
+                f"(intercept {carry!r}, {int(np.sum(~np.isfinite(beta)))} non-finite coefficients)"
+            )
         omega = random_polyagamma(1.0, eta, random_state=rng)
         return weighted_centred(data.Z, data.ZT, data.yc - 0.5, omega)
 

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from bayes_sparse.samplers import horseshoe as H
-from bayes_sparse.samplers._gaussian_draw import LinearData
+from bayes_sparse.samplers._gaussian_draw import G_CAP, G_FLOOR, LinearData
 from bayes_sparse.samplers._marginal import _log_lik, _log_lik_bound, marginal_local_sweep
 from bayes_sparse.spec import NoiseSpec
 
@@ -128,6 +128,37 @@ def test_sweep_keeps_inverse_and_quadratic_form_exact(noise_kind):
         assert quad == pytest.approx(float(y @ fresh @ y), rel=1e-9)
 
 
+@pytest.mark.parametrize("noise_kind", ["jeffreys", "fixed"])
+@pytest.mark.parametrize("tau2", [0.0, 1e-320, 1e250])
+@pytest.mark.parametrize("c2", [None, 0.8])
+def test_sweep_survives_extreme_global_scales(noise_kind, tau2, c2):
+    """tau^2 lam^2 underflowing to 0 or overflowing to inf (a plain-horseshoe chain at
+    p > n can get there) gives finite draws and a valid W, never ZeroDivisionError (the
+    slow SBC of the Bernoulli plain horseshoe at p > n hit it)."""
+    Z, y, lam2 = _problem(seed=7)
+    inv_c2 = 0.0 if c2 is None else 1.0 / c2
+    # the bounds the sampler passes (draw_marginal_locals): beyond G_CAP, M = I + Z g Z'
+    # loses its identity part to rounding and no inverse (the reference's either) is exact
+    col_norm2 = (Z * Z).sum(0)
+    lo, hi = G_FLOOR / col_norm2, G_CAP / col_norm2
+    g = np.clip(_variances(lam2, max(tau2, 1e-300), c2), lo, hi)
+    W = np.linalg.inv(np.eye(N) + (Z * g) @ Z.T)
+    Wy = W @ y
+    m, rate2, inv_s2 = _sweep_args(NOISES[noise_kind], N)
+    quad, _ = marginal_local_sweep(
+        np.random.default_rng(2), np.ascontiguousarray(Z.T), np.arange(P), W, Wy, y, float(y @ Wy),
+        g, lam2, tau2, inv_c2, lo, hi, m, rate2, inv_s2,
+    )  # fmt: skip
+    assert np.all(np.isfinite(lam2)) and np.all((g >= lo) & (g <= hi))
+    M = np.eye(N) + (Z * g) @ Z.T
+    fresh = np.linalg.inv(M)
+    # Any inverse of M (the reference's too) is good to about eps cond(M) in norm (||W|| <= 1);
+    # with every g at the cap (tau^2 = 1e250) that is ~1e-5, elsewhere below 1e-8.
+    atol = max(1e-8, 10 * np.finfo(float).eps * np.linalg.cond(M))
+    np.testing.assert_allclose(W, fresh, rtol=1e-6, atol=atol)
+    assert quad == pytest.approx(float(y @ fresh @ y), rel=1e-6, abs=atol * float(y @ y))
+
+
 @pytest.mark.parametrize("m, rho, k", [(20.0, 0.3, 0.0), (20.0, 0.01, 0.0), (1.0, 0.9, 0.0), (0.0, 0.0, 3.0)])
 @pytest.mark.parametrize("w_max", [1.0 - 1e-12, 0.4])
 def test_likelihood_bound_is_the_maximum(m, rho, k, w_max):
@@ -174,3 +205,33 @@ def test_kernel_uses_the_set_and_warm_up_fixes_it():
     assert np.all(np.isfinite(resid))
     small = LinearData.from_arrays(Z[:, :10], y)
     assert H.init(rng, spec, small, noise).marginal is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_sweep_keeps_w_exact_with_scales_at_the_cap(seed):
+    """Local scales spread over e^(+-20) put several prior variances at G_CAP / ||z||^2,
+    where om = 1 - g z'Wz is below what W resolves: downdating W there went wrong by
+    1e-6 to 1 in half of these seeds (and to NaN in the slow SBC of the Bernoulli plain
+    horseshoe at p > n, which then hung in the Polya-Gamma draw). W is formed as the
+    sampler forms it (eigendecomposition); after the sweep it must equal a fresh inverse
+    to the tolerance of the well-conditioned cases above."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(N, P))
+    Z -= Z.mean(0)
+    y = 5.0 * rng.normal(size=N)
+    col_norm2 = (Z * Z).sum(0)
+    lo, hi = G_FLOOR / col_norm2, G_CAP / col_norm2
+    lam2 = np.exp(10.0 * rng.normal(size=P))
+    g = np.clip(lam2, lo, hi)
+    e, U = np.linalg.eigh((Z * g) @ Z.T)
+    W = (U / (1.0 + np.maximum(e, 0.0))) @ U.T
+    Wy = W @ y
+    quad, _ = marginal_local_sweep(
+        np.random.default_rng(1), np.ascontiguousarray(Z.T), np.arange(P), W, Wy, y, float(y @ Wy),
+        g, lam2, 1.0, 0.0, lo, hi, 0.0, 0.0, 1.0,
+    )  # fmt: skip
+    assert np.all(np.isfinite(lam2)) and np.all((g >= lo) & (g <= hi))
+    fresh = np.linalg.inv(np.eye(N) + (Z * g) @ Z.T)
+    np.testing.assert_allclose(W, fresh, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(Wy, fresh @ y, rtol=1e-6, atol=1e-8)
+    assert quad == pytest.approx(float(y @ fresh @ y), rel=1e-6)

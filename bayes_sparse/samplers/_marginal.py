@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 from numba import njit
+from scipy import linalg
 
 from ._collapsed import _REASSOC, ETA_BOUND, REJECTION_TRIES, _log_bound, _softplus
 
@@ -43,14 +44,27 @@ _MAX_STEPS = 64
 
 
 @njit(cache=True)
+def _regularized(v, inv_c2):
+    """``1 / (1 / v + inv_c2)`` written so that ``v = 0`` (tau^2 lam^2 underflowed) and
+    ``v = inf`` divide by nothing: numba raises ZeroDivisionError where numpy would not."""
+    if inv_c2 <= 0.0:
+        return v
+    if math.isinf(v):
+        return 1.0 / inv_c2
+    return v / (1.0 + inv_c2 * v)
+
+
+@njit(cache=True)
 def _variance(eta, tau2, inv_c2):
     """Prior variance tau^2 lamt^2 (units of sigma^2) at eta = log lam."""
-    return 1.0 / (math.exp(-2.0 * eta) / tau2 + inv_c2)
+    return _regularized(tau2 * math.exp(2.0 * eta), inv_c2)
 
 
 @njit(cache=True)
 def _log_lik(w, m, rho, k):
     """log L(w): ``m > 0`` sigma^2 integrated (rho), else fixed sigma (k)."""
+    if w >= 1.0:  # g c0 beyond 1e16 rounds w to 1, where L's factor sqrt(1 - w) vanishes
+        return -math.inf
     if m > 0.0:
         return 0.5 * math.log1p(-w) - m * math.log1p(-rho * w)
     return 0.5 * math.log1p(-w) + k * w
@@ -111,33 +125,36 @@ def _draw_eta(rng, eta0, c0, tau2, inv_c2, m, rho, k, tries):
         lam = math.tan(0.5 * math.pi * rng.random())
         if not lam > 0.0 or not lam < 1e100:
             continue
-        g = 1.0 / (1.0 / (tau2 * lam * lam) + inv_c2)
+        g = _regularized(tau2 * lam * lam, inv_c2)
         w = g * c0 / (1.0 + g * c0)
         if math.log(rng.random()) < _log_lik(w, m, rho, k) - log_bound:
             return math.log(lam), 0
     return _slice_eta(rng, eta0, c0, tau2, inv_c2, m, rho, k)
 
 
-@njit(cache=True, fastmath=_REASSOC)
-def marginal_local_sweep(
-    rng, ZT, idx, W, Wy, y, quad, g, lam2, tau2, inv_c2, g_lo, g_hi, m, rate2, inv_sigma2, tries=REJECTION_TRIES
-):
-    """Draw lam_j for j in ``idx`` (in order), each from its marginal conditional, in place.
+#: ``om = 1 - g_j z_j' W z_j = 1 / (1 + g_j c0)`` is a difference of numbers near 1
+#: when g_j c0 is large; its absolute rounding error is about ``eps g_j ||z_j||^2``
+#: (times a small growth factor, 16 here). Removing feature j from ``W`` divides by
+#: ``om``, so where om is within 1e6 times that error of zero the downdate would
+#: carry too few correct digits (at the prior-variance cap, none: the sweep then
+#: produced NaN): ``W`` is formed afresh without feature j instead (BLAS, O(n^2 p)).
+_OM_TRUST = 1e6 * 16 * 2.220446049250313e-16
 
-    ``W = M^-1`` (n x n, symmetric, full), ``Wy = W y`` and ``quad = y' W y`` at the
-    current prior variances ``g`` (units of sigma^2; ``g_j`` clipped to
-    ``[g_lo_j, g_hi_j]`` as the factorisations clip them); all four are updated.
-    ``m = a + (n-1)/2`` and ``rate2 = 2 b`` when sigma^2 ~ IG(a, b) is integrated
-    out (Jeffreys: a = b = 0); ``m = 0`` and ``inv_sigma2 = 1 / sigma^2`` when sigma is
-    fixed. Returns ``(quad, shrink_failures)``.
-    """
+
+@njit(cache=True, fastmath=_REASSOC)
+def _sweep_from(rng, ZT, idx, start, W, Wy, quad, g, lam2, tau2, inv_c2, g_lo, g_hi, m, rate2, inv_sigma2, tries):
+    """The sweep of :func:`marginal_local_sweep` over ``idx[start:]``. Stops before a
+    coordinate whose downdate cannot be trusted (``_OM_TRUST``) and returns
+    ``(quad, failures, position)``; ``position = idx.size`` when it went through."""
     n = W.shape[0]
     u = np.empty(n)
     failures = 0
-    for j in idx:
+    for pos in range(start, idx.size):
+        j = idx[pos]
         # u = W z_j and the two inner products, O(n^2)
         c = 0.0
         d = 0.0
+        znorm2 = 0.0
         for i in range(n):
             acc = 0.0
             for l in range(n):  # noqa: E741
@@ -145,16 +162,18 @@ def marginal_local_sweep(
             u[i] = acc
             c += ZT[j, i] * acc
             d += ZT[j, i] * Wy[i]
+            znorm2 += ZT[j, i] * ZT[j, i]
         gj = g[j]
         # remove feature j: W = W_-j - g/(1 + g c0) u0 u0', u = W_-j z / (1 + g c0)
         om = 1.0 - gj * c  # = 1 / (1 + g c0)
-        if om < 1e-300:
-            om = 1e-300
+        if om < _OM_TRUST * gj * znorm2:
+            return quad, failures, pos
         c0 = max(c / om, 1e-300)
         d0 = d / om
         q0 = quad + gj * d * d0
         if m > 0.0:
-            rho = min(d0 * d0 / (c0 * (rate2 + q0)), 1.0 - 1e-15)
+            den = c0 * (rate2 + q0)  # 0 only when y'W y = 0 (then d0 = 0 too)
+            rho = min(d0 * d0 / den, 1.0 - 1e-15) if den > 0.0 else 0.0
             k = 0.0
         else:
             rho = 0.0
@@ -174,7 +193,46 @@ def marginal_local_sweep(
                     W[i, l] += ui * u[l]
                 Wy[i] += delta * d0 * u[i] / om
         quad = q0 - a_new * d0 * d0
-    return max(quad, 1e-300), failures
+    return max(quad, 1e-300), failures, idx.size
+
+
+def marginal_local_sweep(
+    rng, ZT, idx, W, Wy, y, quad, g, lam2, tau2, inv_c2, g_lo, g_hi, m, rate2, inv_sigma2, tries=REJECTION_TRIES
+):
+    """Draw lam_j for j in ``idx`` (in order), each from its marginal conditional, in place.
+
+    ``W = M^-1`` (n x n, symmetric, full), ``Wy = W y`` and ``quad = y' W y`` at the
+    current prior variances ``g`` (units of sigma^2; ``g_j`` clipped to
+    ``[g_lo_j, g_hi_j]`` as the factorisations clip them); all four are updated.
+    ``m = a + (n-1)/2`` and ``rate2 = 2 b`` when sigma^2 ~ IG(a, b) is integrated
+    out (Jeffreys: a = b = 0); ``m = 0`` and ``inv_sigma2 = 1 / sigma^2`` when sigma is
+    fixed. Returns ``(quad, shrink_failures)``.
+
+    Each coordinate costs O(n^2) (rank-one updates of ``W``). A coordinate whose
+    prior variance leaves ``om = 1 / (1 + g_j c0)`` below what ``W`` resolves
+    (``_OM_TRUST``) gets ``W`` without feature j formed afresh,
+    ``(I + Z diag(g_-j) Z')^-1`` (O(n^2 p), rare away from the cap).
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    failures = 0
+    pos = 0
+    while True:
+        quad, failed, pos = _sweep_from(
+            rng, ZT, idx, pos, W, Wy, quad, g, lam2, tau2, inv_c2, g_lo, g_hi, m, rate2, inv_sigma2, tries
+        )
+        failures += failed
+        if pos >= idx.size:
+            return quad, failures
+        # W without feature j (g_j = 0: its downdate is then exact), then go on from j
+        g[idx[pos]] = 0.0
+        # as the sampler's factorisations do: eigenvalues of Z g Z' (>= 0, clipped), so that
+        # rounding at the cap cannot make I + Z g Z' indefinite
+        e, U = linalg.eigh((ZT.T * g) @ ZT)
+        if not np.all(np.isfinite(e)):
+            raise FloatingPointError("marginal local update: prior variances are not finite")
+        W[:] = (U / (1.0 + np.maximum(e, 0.0))) @ U.T
+        Wy[:] = W @ y
+        quad = float(y @ Wy)
 
 
 def draw_from_inverse(rng, Z, y, W, g, sigma2):
