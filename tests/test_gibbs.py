@@ -206,7 +206,9 @@ def _tau_logf(data, lam2, tau0, noise, c2=None):
     return logf
 
 
-@pytest.mark.parametrize("n, p", [(12, 4), (6, 15)])
+# n >= p runs under slow (about 55 s on 2 cores); p > n, where the marginal has the
+# half-Cauchy's tail, stays in the default suite
+@pytest.mark.parametrize("n, p", [pytest.param(12, 4, marks=pytest.mark.slow), (6, 15)])
 @pytest.mark.parametrize(
     "regularized, width",
     [(False, None), (True, None), (True, 0.7)],
@@ -486,7 +488,9 @@ def geweke_z(prior, n, p, m, seed, n_batches=50):
 def _geweke_params():
     for name in GEWEKE_PRIORS:
         for n, p, label in [(10, 3, "n>=p"), (4, 6, "p>n")]:
-            yield pytest.param(name, n, p, id=f"{name}-{label}")
+            # the regularized horseshoe's n >= p case takes 20 s: under slow
+            slow = name.startswith("horseshoe") and n >= p
+            yield pytest.param(name, n, p, id=f"{name}-{label}", marks=[pytest.mark.slow] if slow else [])
 
 
 @pytest.mark.parametrize("name, n, p", list(_geweke_params()))
@@ -497,7 +501,7 @@ def test_geweke(name, n, p):
     assert np.all(np.abs(z) < Z_MAX), np.round(z, 2)
 
 
-@pytest.mark.parametrize("n, p", [(10, 3), (4, 6)], ids=["n>=p", "p>n"])
+@pytest.mark.parametrize("n, p", [pytest.param(10, 3, marks=pytest.mark.slow), (4, 6)], ids=["n>=p", "p>n"])
 def test_plain_horseshoe_matches_big_slab_path(n, p):
     """Plain horseshoe (spectral tau update, infinite slab in the collapsed sweep) vs the regularized
     sampler with a slab so wide (c = 1e4) that the prior is the same to 1e-8:
@@ -603,6 +607,7 @@ def _agree(gibbs_res, nuts_res, names):
         np.testing.assert_allclose(pg.std(("chain", "draw")).values, pn.std(("chain", "draw")).values, rtol=0.10)
 
 
+@pytest.mark.slow  # 25 s; Laplace Gibbs vs NUTS stays in the default suite below (IG noise prior)
 def test_bayesian_lasso_diabetes_matches_nuts(diabetes):
     X, y = diabetes
     kw = dict(chains=2, random_seed=3, progressbar=False)
@@ -612,6 +617,7 @@ def test_bayesian_lasso_diabetes_matches_nuts(diabetes):
     _agree(gibbs, nuts, ["beta", "intercept", "sigma", "lam"])
 
 
+@pytest.mark.slow  # 140 s (NUTS at target_accept 0.99); the default suite has the horseshoe's SBC and Geweke
 def test_small_regularized_horseshoe_matches_nuts():
     X, y, _ = bs.datasets.make_sparse_regression(40, 6, 2, correlation=0.3, noise=1.0, random_state=4)
     prior = bs.Horseshoe(expected_nonzero=2, slab_scale=2.0)
