@@ -9,7 +9,7 @@ import pytest
 
 import bayes_sparse as bs
 from bayes_sparse._data import prepare_data
-from bayes_sparse.samplers.parallel import AutoSettings, sample_gibbs
+from bayes_sparse.samplers.parallel import AutoSettings, SamplingRun, sample_gibbs
 from bayes_sparse.spec import ModelSpec
 
 
@@ -131,3 +131,82 @@ def test_a_block_larger_than_the_budget_halves_with_the_stored_draws():
     assert _doublings_to_fit(1600, 2300, 1600) == 2
     # whatever is asked, doubling stops once at most one draw is stored
     assert _doublings_to_fit(1600, 10**9, 1600) == 10
+
+
+def _staged_check(beta, sigma, auto):
+    """The auto mode's check on given draws (chain, draw, p) and sigma (chain, draw)."""
+    from bayes_sparse.samplers import parallel
+
+    token = object()
+    parallel._SHARED_OUTPUTS[token] = {"beta": beta, "sigma": sigma}
+    try:
+        names = [f"x{j}" for j in range(beta.shape[2])]
+        return parallel._check(token, beta.shape[1], ModelSpec.build(bs.Gaussian(scale=1.0)), names, auto)
+    finally:
+        del parallel._SHARED_OUTPUTS[token]
+
+
+def _ar1(rng, shape, phi):
+    x = np.empty(shape)
+    x[:, 0] = rng.standard_normal(shape[0])
+    for t in range(1, shape[1]):
+        x[:, t] = phi * x[:, t - 1] + np.sqrt(1 - phi**2) * rng.standard_normal(shape[0])
+    return x
+
+
+@pytest.fixture(scope="module")
+def wide_draws():
+    from bayes_sparse.samplers.parallel import CHECK_STAGE
+
+    rng = np.random.default_rng(11)
+    p = 3 * CHECK_STAGE + 10  # four stages of coefficients after the scalars
+    return rng.standard_normal((4, 200, p)), rng.standard_normal((4, 200))
+
+
+def test_staged_check_that_passes_saw_everything_and_equals_the_full_check(wide_draws):
+    from bayes_sparse._mcmc_stats import rank_diagnostics
+
+    beta, sigma = wide_draws
+    auto = AutoSettings(rhat_max=1.5, ess_min=50)
+    check = _staged_check(beta, sigma, auto)
+    full = [np.concatenate(v) for v in zip(rank_diagnostics(beta), rank_diagnostics(sigma[..., None]))]
+    assert check["checked"] == check["monitored"] == beta.shape[2] + 1
+    assert check["r_hat"] == full[0].max()
+    assert check["ess_bulk"] == full[1].min() and check["ess_tail"] == full[2].min()
+
+
+def test_staged_check_stops_at_the_stage_with_a_slowly_mixing_coefficient(wide_draws):
+    from bayes_sparse.samplers.parallel import CHECK_STAGE
+
+    beta, sigma = wide_draws[0].copy(), wide_draws[1].copy()
+    auto = AutoSettings(rhat_max=1.5, ess_min=50)
+    beta[:, :, 4321] = _ar1(np.random.default_rng(1), beta.shape[:2], 0.995)  # ESS ~ 4
+    check = _staged_check(beta, sigma, auto)
+    # the cheap lag-1 screen puts it in the first stage of coefficients
+    assert check["checked"] == 1 + CHECK_STAGE
+    assert check["worst"]["ess_bulk"] == "beta[x4321]" and check["ess_bulk"] < 50
+    assert (
+        "quantities checked before the first failing stage"
+        in SamplingRun("max_time", 200, 1, 200, 1.0, [check]).describe()
+    )
+    sigma[:] = _ar1(np.random.default_rng(2), sigma.shape, 0.995)
+    check = _staged_check(beta, sigma, auto)
+    assert check["checked"] == 1 and check["worst"]["ess_bulk"] == "sigma"  # the scalars' stage decides
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_staged_check_has_the_verdict_of_the_full_check(wide_draws, seed):
+    # thresholds where exactly one coefficient of the full check fails, wherever the
+    # screen ranks it: the staged check must still find it (its order only saves time)
+    from bayes_sparse._mcmc_stats import rank_diagnostics
+
+    rng = np.random.default_rng(seed)
+    beta = wide_draws[0][:, :, rng.permutation(wide_draws[0].shape[2])]
+    sigma = wide_draws[1]
+    _, bulk, tail = rank_diagnostics(beta)
+    worst = np.sort(np.minimum(bulk, tail))
+    auto = AutoSettings(rhat_max=10.0, ess_min=0.5 * (worst[0] + worst[1]))
+    check = _staged_check(beta, sigma, auto)
+    assert min(check["ess_bulk"], check["ess_tail"]) == worst[0] < auto.ess_min
+    auto = AutoSettings(rhat_max=10.0, ess_min=0.999 * worst[0])
+    assert min(_staged_check(beta, sigma, auto)[k] for k in ("ess_bulk", "ess_tail")) == worst[0]
