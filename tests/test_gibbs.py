@@ -395,10 +395,12 @@ def test_previous_kernel_still_runs():
         H.build_kernel(spec, noise, "newton")
 
 
-def test_rescale_move_leaves_prior_invariant():
-    """(tau, lam) ~ prior stays ~ prior after tau | omega (the likelihood only sees omega)."""
+@pytest.mark.parametrize("p", [4, 2000])
+def test_rescale_move_leaves_prior_invariant(p):
+    """(tau, lam) ~ prior stays ~ prior after tau | omega (the likelihood only sees omega);
+    at p = 2000 with the narrow slice interval of :func:`rescale_width` (0.25)."""
     rng = np.random.default_rng(5)
-    tau0, p, m = 0.3, 4, 3000
+    tau0, m = 0.3, 3000
     taus, lam0 = [], []
     for _ in range(m):
         tau2 = (tau0 * abs(rng.standard_cauchy())) ** 2
