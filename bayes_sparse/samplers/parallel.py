@@ -288,21 +288,35 @@ def _suspicion(beta, auto):
     """How far each coefficient looks from passing, from statistics without ranks or
     FFTs (one pass over its draws): the basic split R-hat and a lag-1 estimate of the
     ESS, ``N (1 - rho1) / (1 + rho1)``. Only orders the staged check; never decides it."""
-    from .._mcmc_stats import _rhat, _split_chains
+    from .._mcmc_stats import _BLOCK_SIZE, _rhat, _split_chains
 
     chains, draws, p = beta.shape
     score = np.empty(p)
-    step = max(1, 2_000_000 // max(1, chains * draws))
+    step = max(1, _BLOCK_SIZE // max(1, chains * draws))
     for k in range(0, p, step):
         x = np.asarray(beta[:, :, k : k + step], dtype=float)
-        split = _split_chains(x)
         centred = x - x.mean(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             rho1 = np.sum(centred[:, 1:] * centred[:, :-1], axis=(0, 1)) / np.sum(centred * centred, axis=(0, 1))
             ess1 = chains * draws * (1.0 - rho1) / (1.0 + rho1)
-            rhat = _rhat(split) if split.shape[1] > 1 else np.ones(x.shape[2])
+            rhat = _rhat(_split_chains(x)) if draws > 3 else np.ones(x.shape[2])
             score[k : k + step] = np.maximum((rhat - 1.0) / (auto.rhat_max - 1.0), auto.ess_min / ess1)
     return np.nan_to_num(score, nan=np.inf)  # constant or non-finite draws: check them first
+
+
+def _stages(beta, labels, scalars, names, auto):
+    """The check's stages, lazily (each a list of (draws, labels)): everything at once
+    when small; else the scalars, then the coefficients by decreasing :func:`_suspicion`."""
+    scalar_part = [(scalars, names)] if scalars is not None else []
+    if beta.shape[2] + len(names) <= CHECK_STAGE:
+        # rank_diagnostics works through blocks of features: no copy of the stored draws
+        yield [(beta, labels), *scalar_part]
+        return
+    yield scalar_part
+    order = np.argsort(-_suspicion(beta, auto), kind="stable")
+    for k in range(0, order.size, CHECK_STAGE):
+        idx = np.sort(order[k : k + CHECK_STAGE])  # sorted: the copy reads memory in order
+        yield [(beta[:, :, idx], labels[idx])]
 
 
 def _check(token, stored, spec, feature_names, auto):
@@ -317,23 +331,11 @@ def _check(token, stored, spec, feature_names, auto):
     beta, scalars, names = _monitored(token, stored, spec, hyper)
     chains, _, p = beta.shape
     labels = np.array([f"beta[{f}]" for f in feature_names], dtype=object)
-    if p + len(names) <= CHECK_STAGE:
-        stages = [np.arange(p)]  # small: one stage, as cheap as any
-    else:
-        order = np.argsort(-_suspicion(beta, auto), kind="stable")
-        stages = [order[:0]] + [order[k : k + CHECK_STAGE] for k in range(0, p, CHECK_STAGE)]
     worst = {"r_hat": (-np.inf, ""), "ess_bulk": (np.inf, ""), "ess_tail": (np.inf, "")}
-    checked, first = 0, True
-    for idx in stages:
-        parts = []
-        if idx.size:
-            # rank_diagnostics works through blocks of features: sorted indices keep the copy local
-            idx = np.sort(idx)
-            parts.append((rank_diagnostics(beta[:, :, idx], rhat=chains > 1), labels[idx]))
-        if first and scalars is not None:
-            parts.append((rank_diagnostics(scalars, rhat=chains > 1), names))
-        first = False
-        for (rhat, bulk, tail), labs in parts:
+    checked = 0
+    for stage in _stages(beta, labels, scalars, names, auto):
+        for draws, labs in stage:
+            rhat, bulk, tail = rank_diagnostics(draws, rhat=chains > 1)
             checked += len(labs)
             for key, values, pick in (
                 ("r_hat", rhat, np.nanargmax),
