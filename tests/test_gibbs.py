@@ -564,8 +564,13 @@ def _uniformity_pvalues(ranks, L, bins):
     ids=["laplace", "gaussian", "horseshoe"],
 )
 def test_sbc_small(prior):
+    """60 replications (the full check is :func:`test_sbc_full`); the level is 1% over the
+    scalars, so about one random stream in a hundred fails with a correct sampler. Each
+    prior has its own stream, from its name: the shared seed 11 failed once for the
+    horseshoe (p = 0.001 on beta_1) when the local update's random stream changed, while
+    300 replications of seeds 11 and 12 gave p-values of 0.09 and above."""
     L, bins = 39, 5
-    ranks = sbc_ranks(prior, n=8, p=3, reps=60, L=L, seed=11)
+    ranks = sbc_ranks(prior, n=8, p=3, reps=60, L=L, seed=zlib.crc32(type(prior).__name__.encode()))
     pv = _uniformity_pvalues(ranks, L, bins)
     print(f"SBC {prior}: chi-square p-values {np.round(pv, 3)}")
     assert np.all(pv > 0.01 / len(pv))

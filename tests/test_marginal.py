@@ -173,34 +173,44 @@ def test_likelihood_bound_is_the_maximum(m, rho, k, w_max):
 
 def test_kernel_uses_the_set_and_warm_up_fixes_it():
     """p > n: the state carries the set; warm-up follows the partial-residual scores, then
-    fixes the largest scores at the warm-up mean of beta, which holds the signals and a
-    noise column that mimics the residual (the feature a chain keeps taking in and out);
-    p <= n has no set."""
+    fixes the largest scores at the mean of beta over the second half of warm-up. The score
+    ranks the signals and a noise column that mimics the residual (the feature a chain keeps
+    taking in and out) at the top at the true coefficients; p <= n has no set. (Whether one
+    short chain's warm-up mean already ranks the look-alike that high depends on its random
+    stream: in about half of twelve seeds it does, so that is not asserted.)"""
     rng = np.random.default_rng(0)
     n, p = 20, 400
     Z = rng.normal(size=(n, p))
     Z -= Z.mean(0)
     noise_draw = rng.normal(size=n)
-    y = Z[:, :3] @ np.array([3.0, -2.0, 2.0]) + noise_draw
+    coef = np.zeros(p)
+    coef[:3] = [3.0, -2.0, 2.0]
+    y = Z @ coef + noise_draw
     Z[:, 77] = noise_draw + 0.5 * rng.normal(size=n)  # not in y's mean, but the residual's look-alike
     Z -= Z.mean(0)
     y -= y.mean()
     data = LinearData.from_arrays(Z, y)
+    k = H.marginal_set_size(n, p)
+    assert {0, 1, 2, 77} <= set(H._largest(H._MarginalSetAdapter._scores(data, coef), k).tolist())
     spec = H.HorseshoeSpec(tau0=0.05, slab_scale=2.0, slab_df=4.0)
     noise = NoiseSpec()
     state = H.init(rng, spec, data, noise)
-    assert state.marginal.size == H.marginal_set_size(n, p) == 2 * n
+    assert state.marginal.size == k == 2 * n
     kernel = H.build_kernel(spec, noise)
     tune = 60
     adapter = H.make_adapter(spec, tune)
-    sets = []
+    sets, betas = [], []
     for it in range(tune + 30):
         state, _ = kernel(rng, state, data)
         if it < tune:
+            betas.append(state.beta)
             state = adapter(it, state, data)
+            if it < tune - 1:  # during warm-up: the largest scores at the current beta
+                assert np.array_equal(state.marginal, H._largest(H._MarginalSetAdapter._scores(data, betas[-1]), k))
         sets.append(state.marginal.copy())
     assert all(np.array_equal(s, sets[tune - 1]) for s in sets[tune:])  # fixed after warm-up
-    assert {0, 1, 2, 77} <= set(sets[-1].tolist())  # the signals and the residual's look-alike
+    warm_mean = np.mean(betas[tune // 2 :], axis=0)
+    np.testing.assert_array_equal(sets[-1], H._largest(H._MarginalSetAdapter._scores(data, warm_mean), k))
     resid = y - Z @ state.beta
     assert np.all(np.isfinite(resid))
     small = LinearData.from_arrays(Z[:, :10], y)

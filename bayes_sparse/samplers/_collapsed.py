@@ -105,16 +105,18 @@ def _log_bound(k, w_max):
 
 
 @njit(cache=True)
-def _reject_eta(rng, a, h, tau2, inv_c2, tries):
-    """Rejection sampling of eta = log lam_j from its collapsed conditional, proposing
-    lam_j from its half-Cauchy prior.
+def _reject_lam(rng, a, h, tau2, inv_c2, tries):
+    """Rejection sampling of lam_j from its collapsed conditional, proposing lam_j from
+    its half-Cauchy prior.
 
     The conditional is the prior times ``L(w) = sqrt(1 - w) exp(k w)`` with
     ``w = a v_j / (1 + a v_j)`` in ``[0, w_max)``, ``w_max = a / (a + 1/c^2)``, and
     ``k = h / a = s^2 / (2 sigma^2 a)``; ``L`` is log-concave in w, so its maximum
     ``L*`` on ``[0, w_max]`` is known in closed form and a proposal is accepted with
-    probability ``L / L*``. Returns ``(eta, accepted)``; after ``tries`` rejected
-    proposals ``accepted`` is 0 (the caller then takes a slice step instead).
+    probability ``L / L*``. Returns ``(lam, inv_v, accepted)`` with
+    ``inv_v = 1 / (tau^2 lamt_j^2)``, so that the caller needs no log or exp of lam;
+    after ``tries`` rejected proposals ``accepted`` is 0 (the caller then takes a
+    slice step instead).
     """
     log_bound = _log_bound(h / a, a / (a + inv_c2))
     for _ in range(tries):
@@ -123,9 +125,16 @@ def _reject_eta(rng, a, h, tau2, inv_c2, tries):
             continue
         inv_v = 1.0 / (tau2 * lam * lam) + inv_c2
         log_l = -0.5 * math.log1p(a / inv_v) + h / (inv_v + a)
-        if math.log(rng.random()) < log_l - log_bound:
-            return math.log(lam), 1
-    return 0.0, 0
+        if rng.standard_exponential() > log_bound - log_l:  # log U < log_l - log_bound, U uniform
+            return lam, inv_v, 1
+    return 0.0, 0.0, 0
+
+
+@njit(cache=True)
+def _reject_eta(rng, a, h, tau2, inv_c2, tries):
+    """:func:`_reject_lam` on the log scale: ``(eta = log lam_j, accepted)``."""
+    lam, _, accepted = _reject_lam(rng, a, h, tau2, inv_c2, tries)
+    return (math.log(lam) if accepted else 0.0), accepted
 
 
 @njit(cache=True, fastmath=_REASSOC)
@@ -154,12 +163,15 @@ def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, i
             zr += ZT[j, i] * resid[i]
         s = zr + a * b_old  # z_j' (resid + z_j beta_j)
         h = 0.5 * s * s / sigma2
-        eta, accepted = _reject_eta(rng, a, h, tau2, inv_c2, tries)
-        if not accepted:
+        lam, inv_v, accepted = _reject_lam(rng, a, h, tau2, inv_c2, tries)
+        if accepted:
+            lam2[j] = lam * lam
+        else:
             eta, failed = _slice_eta(rng, 0.5 * math.log(lam2[j]), a, h, tau2, inv_c2)
             failures += failed
-        lam2[j] = math.exp(2.0 * eta)
-        prec = a + math.exp(-2.0 * eta) / tau2 + inv_c2  # posterior precision of beta_j, in units of 1/sigma^2
+            lam2[j] = math.exp(2.0 * eta)
+            inv_v = math.exp(-2.0 * eta) / tau2 + inv_c2
+        prec = a + inv_v  # posterior precision of beta_j, in units of 1/sigma^2
         b_new = s / prec + sigma / math.sqrt(prec) * rng.standard_normal()
         beta[j] = b_new
         d = b_new - b_old
