@@ -222,13 +222,22 @@ def _local_sweep(rng, data, beta, lam2, sigma2, tau2, c2, *, tries=None, resid=N
 
 
 def draw_slab(rng, c2, lam2, b2, sigma2, tau2, spec):
-    """Slice update of log c^2 from ``prod_j N(beta_j | 0, sigma^2 tau^2 lamt_j^2) IG(c^2 | nu/2, nu s^2/2)``."""
+    """Slice update of log c^2 from ``prod_j N(beta_j | 0, sigma^2 tau^2 lamt_j^2) IG(c^2 | nu/2, nu s^2/2)``.
+
+    With ``w_j = tau^2 lam_j^2``, ``tau^2 lamt_j^2 = w_j / (1 + w_j / c^2)``, so the
+    terms of the log density that depend on ``zeta = log c^2`` are
+    ``1/2 sum_j log(1 + w_j e^-zeta) - e^-zeta (sum_j beta_j^2 / (2 sigma^2) + nu s^2 / 2) - nu/2 zeta``:
+    one O(p) sum per evaluation (:func:`._log1p_sum.sum_log1p_scaled`).
+    """
+    from ._log1p_sum import sum_log1p_scaled
+
     a, b = 0.5 * spec.slab_df, 0.5 * spec.slab_df * spec.slab_scale**2
+    w = tau2 * np.asarray(lam2, dtype=float)
+    rate = b + 0.5 * float(np.sum(b2)) / sigma2
 
     def log_slab(zeta):
-        c = math.exp(zeta)
-        v = sigma2 * tau2 * _lam_tilde2(lam2, tau2, c)
-        return float(np.sum(-0.5 * np.log(v) - b2 / (2.0 * v))) - a * zeta - b / c
+        k = math.exp(-zeta)
+        return 0.5 * sum_log1p_scaled(w, k) - rate * k - a * zeta
 
     res = slice_sample(rng, log_slab, math.log(c2))
     return math.exp(res.x), res.shrink_failures
@@ -258,11 +267,13 @@ def rescale_global(rng, lam2, tau2, tau0):
     ``p_tau(tau) tau/2 * tau^-p * prod_j 1 / (1 + omega_j / tau^2)``.
     Returns ``(lam2, tau2, shrink_failures)``.
     """
+    from ._log1p_sum import sum_log1p_scaled
+
     omega = tau2 * lam2
     p = omega.size
 
     def logf(e):
-        return _log_prior_log_tau2(e, tau0) - 0.5 * p * e - float(np.sum(np.log1p(omega * math.exp(-e))))
+        return _log_prior_log_tau2(e, tau0) - 0.5 * p * e - sum_log1p_scaled(omega, math.exp(-e))
 
     res = slice_sample(rng, logf, math.log(tau2), width=rescale_width(p))
     new_tau2 = math.exp(res.x)
@@ -606,10 +617,11 @@ class _MarginalSetAdapter:
 
 def warm_up():
     """Compile (or load from Numba's cache) the compiled sweeps once, before chains fork."""
-    from . import _collapsed, _marginal
+    from . import _collapsed, _log1p_sum, _marginal
 
     _collapsed.warm_up()
     _marginal.warm_up()
+    _log1p_sum.warm_up()
 
 
 def make_adapter(spec: HorseshoeSpec, tune: int, tau_update: str = "joint"):
