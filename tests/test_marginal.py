@@ -245,3 +245,34 @@ def test_sweep_keeps_w_exact_with_scales_at_the_cap(seed):
     np.testing.assert_allclose(W, fresh, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(Wy, fresh @ y, rtol=1e-6, atol=1e-8)
     assert quad == pytest.approx(float(y @ fresh @ y), rel=1e-6)
+
+
+@pytest.mark.parametrize("slab, spread", [(2.0, 1.0), (None, 12.0)], ids=["regularized", "plain-wide"])
+def test_marginal_draw_fitted_values(slab, spread):
+    """The marginal update's ``Z beta`` comes from the decomposition plus the swept columns'
+    change of variance (no pass over Z): equal to ``Z @ beta`` of the returned beta within
+    1e-10 of the largest fitted value, the rounding bound it shares with
+    SpectralScale.draw_beta_and_fitted. Plain horseshoe with local scales spread over
+    e^(+-12): some draws pass FITTED_MAX_SCALE, where Z beta is formed directly."""
+    from bayes_sparse.samplers._gaussian_draw import FITTED_MAX_SCALE
+
+    rng = np.random.default_rng(3)
+    n, p = 15, 60
+    Z = rng.normal(size=(n, p))
+    Z -= Z.mean(0)
+    y = Z[:, :2] @ np.array([2.0, -1.5]) + rng.normal(size=n)
+    data = LinearData.from_arrays(Z, y - y.mean())
+    spec = H.HorseshoeSpec(tau0=0.3, slab_scale=slab, slab_df=4.0)
+    noise = NoiseSpec()
+    idx = np.arange(0, p, 3)
+    direct_path = 0
+    for _ in range(20):
+        lam2 = np.exp(spread * rng.normal(size=p))
+        tau2, c2, factor, _ = H.draw_global_joint(rng, data, lam2, 0.2, 4.0 if slab else math.nan, spec, noise)
+        direct_path += factor.t * factor.spectral.e[-1] > FITTED_MAX_SCALE
+        c2 = c2 if slab else math.inf
+        sigma2, beta, fitted, failures = H.draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise)
+        direct = Z @ beta
+        assert failures == 0
+        np.testing.assert_allclose(fitted, direct, rtol=0, atol=1e-10 * np.abs(direct).max())
+    assert (direct_path > 0) == (slab is None)

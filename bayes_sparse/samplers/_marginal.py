@@ -235,17 +235,23 @@ def marginal_local_sweep(
         quad = float(y @ Wy)
 
 
-def draw_from_inverse(rng, Z, y, W, g, sigma2):
+def draw_from_inverse(rng, Z, y, W, g, sigma2, gram_times=None):
     """beta ~ N(m, sigma^2 S) given ``W = (I + Z diag(g) Z')^-1`` (Bhattacharya et al. 2016):
     ``u ~ N(0, sigma^2 g)``, ``v = Z u / sigma + delta``, ``beta = u + sigma g Z' W (y / sigma - v)``.
-    Returns ``(beta, Z beta)``."""
+
+    Returns ``(beta, Z beta)``. ``Z beta = Z u + sigma Z diag(g) Z' x`` (``x = W (y / sigma - v)``);
+    ``gram_times(x, Z' x)``, when given, returns ``Z diag(g) Z' x`` without a pass over Z
+    (e.g. from a decomposition), else ``Z beta`` is formed directly."""
     sigma = math.sqrt(sigma2)
     u = sigma * np.sqrt(g) * rng.standard_normal(g.size)
     Zu = Z @ u
     v = Zu / sigma + rng.standard_normal(y.size)
     x = W @ (y / sigma - v)
-    beta = u + sigma * g * (Z.T @ x)
-    return beta, Z @ beta
+    ztx = Z.T @ x
+    beta = u + sigma * g * ztx
+    if gram_times is None:
+        return beta, Z @ beta
+    return beta, Zu + sigma * gram_times(x, ztx)
 
 
 def warm_up():

@@ -398,14 +398,16 @@ def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise):
     from which ``W = M^-1`` is formed once (O(n^3)). ``lam2`` is updated in place;
     ``c2`` is inf for the plain horseshoe. Returns ``(sigma2, beta, Z beta, shrink_failures)``.
     """
-    from ._gaussian_draw import G_CAP, G_FLOOR
+    from ._gaussian_draw import FITTED_MAX_SCALE, G_CAP, G_FLOOR
     from ._marginal import draw_from_inverse, marginal_local_sweep
 
     sp, t = factor.spectral, factor.t
+    idx = np.asarray(idx, dtype=np.int64)
     inv_w = 1.0 / (1.0 + t * sp.e)
     W = (sp.U * inv_w) @ sp.U.T
     Wy = sp.U @ (sp.r * inv_w)
     g = t * sp.h  # the prior variances W was formed at
+    g_before = g[idx]
     if noise.fixed is None:
         m, rate2, inv_sigma2 = noise.shape + 0.5 * (data.n - 1), 2.0 * noise.rate, 0.0
     else:
@@ -413,7 +415,7 @@ def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise):
     quad, failures = marginal_local_sweep(
         rng,
         data.ZT,
-        np.asarray(idx, dtype=np.int64),
+        idx,
         W,
         Wy,
         data.yc,
@@ -429,7 +431,15 @@ def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise):
         inv_sigma2,
     )
     sigma2 = float(draw_sigma2_marginal(rng, quad, data.n, noise))
-    beta, fitted = draw_from_inverse(rng, data.Z, data.yc, W, g, sigma2)
+
+    def gram_times(x, ztx):
+        # Z diag(g) Z' x = t K x (the decomposition) + the swept columns' change of variance:
+        # O(n^2 + n |idx|) instead of a pass over Z (rounding: as SpectralScale.draw_beta_and_fitted)
+        change = g[idx] - g_before
+        return sp.U @ (t * sp.e * (sp.U.T @ x)) + data.ZT[idx].T @ (change * ztx[idx])
+
+    exact_enough = t * sp.e[-1] <= FITTED_MAX_SCALE
+    beta, fitted = draw_from_inverse(rng, data.Z, data.yc, W, g, sigma2, gram_times if exact_enough else None)
     return sigma2, beta, fitted, int(failures)
 
 
