@@ -124,8 +124,14 @@ def _reject_lam(rng, a, h, tau2, inv_c2, tries):
         if not lam > 0.0 or not lam < 1e100:  # rng.random() == 0 (probability 2^-53): propose again
             continue
         inv_v = 1.0 / (tau2 * lam * lam) + inv_c2
-        log_l = -0.5 * math.log1p(a / inv_v) + h / (inv_v + a)
-        if rng.standard_exponential() > log_bound - log_l:  # log U < log_l - log_bound, U uniform
+        # accept when log U < log L - log L*: E = -log U ~ Exp(1) with
+        # E - log L* + h / (inv_v + a) > log1p(x) / 2, x = a / inv_v = a tau^2 lamt^2. Squeezes
+        # (the same decision, without the log): x / (1 + x) <= log1p(x) <= x; at p >> n x is
+        # tiny for most proposals and the upper bound decides.
+        r = 1.0 / (inv_v + a)
+        x = a / inv_v
+        gap = rng.standard_exponential() - log_bound + h * r
+        if gap > 0.5 * x or (gap > 0.5 * a * r and gap > 0.5 * math.log1p(x)):
             return lam, inv_v, 1
     return 0.0, 0.0, 0
 
