@@ -127,7 +127,7 @@ def test_rejection_local_draw_matches_grid(a, h, tau2, inv_c2):
     """The local scale's rejection sampler (half-Cauchy proposals, accepted with L / L*) draws
     independently from the collapsed conditional (vs a grid of :func:`log_local_collapsed`),
     and L* bounds L on the whole line (on a dense grid)."""
-    from bayes_sparse.samplers._collapsed import _log_bound, _reject_eta, log_local_collapsed
+    from bayes_sparse.samplers._collapsed import _log_bound, _reject_lam, log_local_collapsed
 
     grid = np.linspace(-40, 40, 40_001)
     logf = np.array([log_local_collapsed(e, a, h, tau2, inv_c2) for e in grid])
@@ -136,9 +136,9 @@ def test_rejection_local_draw_matches_grid(a, h, tau2, inv_c2):
     rng = np.random.default_rng(17)
     x = []
     for _ in range(6000):
-        eta, accepted = _reject_eta(rng, a, h, tau2, inv_c2, 10_000)
-        assert accepted
-        x.append(eta)
+        lam, inv_v, accepted = _reject_lam(rng, a, h, tau2, inv_c2, 10_000)
+        assert accepted and inv_v == pytest.approx(1.0 / (tau2 * lam * lam) + inv_c2, rel=1e-15)
+        x.append(math.log(lam))
     check_against_grid(np.array(x), lambda e: np.interp(e, grid, logf), grid, iid_se)
 
 

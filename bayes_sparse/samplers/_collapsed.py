@@ -136,18 +136,11 @@ def _reject_lam(rng, a, h, tau2, inv_c2, tries):
     return 0.0, 0.0, 0
 
 
-@njit(cache=True)
-def _reject_eta(rng, a, h, tau2, inv_c2, tries):
-    """:func:`_reject_lam` on the log scale: ``(eta = log lam_j, accepted)``."""
-    lam, _, accepted = _reject_lam(rng, a, h, tau2, inv_c2, tries)
-    return (math.log(lam) if accepted else 0.0), accepted
-
-
 @njit(cache=True, fastmath=_REASSOC)
 def collapsed_local_sweep(rng, ZT, col_norm2, resid, beta, lam2, sigma2, tau2, inv_c2, tries=REJECTION_TRIES):
     """One sweep j = 0..p-1 of the collapsed (lam_j, beta_j) update, in place.
 
-    lam_j is drawn by rejection from its prior (:func:`_reject_eta`, an exact
+    lam_j is drawn by rejection from its prior (:func:`_reject_lam`, an exact
     independent draw) with up to ``tries`` proposals; when all are rejected, by
     one slice step from the current value (:func:`_slice_eta`). Whether the slice
     step runs does not depend on the current lam_j, so the mixture of the two
