@@ -154,7 +154,8 @@ class BernoulliFamily:
                 f"(intercept {carry!r}, {int(np.sum(~np.isfinite(beta)))} non-finite coefficients)"
             )
         omega = random_polyagamma(1.0, eta, random_state=rng)
-        return weighted_centred(data.Z, data.ZT, data.yc - 0.5, omega)
+        # reuse: the pseudo-data live for one iteration (the next augment overwrites them)
+        return weighted_centred(data.Z, data.ZT, data.yc - 0.5, omega, reuse=True)
 
     def update(self, rng, pseudo, carry, beta):
         """``b0 | beta, omega`` (Gaussian), drawn after beta: (beta, b0) | omega is then one joint draw."""

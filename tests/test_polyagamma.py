@@ -72,13 +72,14 @@ class ProperInterceptBernoulli(BernoulliFamily):
         original = GD.weighted_centred
         prior_precision = 1.0 / self.sd**2
 
-        def with_prior_row(Z, ZT, wz, w):
+        def with_prior_row(Z, ZT, wz, w, **kw):
             p = Z.shape[1]
             return original(
                 np.vstack([Z, np.zeros((1, p))]),
-                np.hstack([ZT, np.zeros((p, 1))]),
+                np.ascontiguousarray(np.hstack([ZT, np.zeros((p, 1))])),
                 np.append(wz, 0.0),
                 np.append(w, prior_precision),
+                **kw,
             )
 
         with mock.patch.object(GD, "weighted_centred", with_prior_row):
@@ -93,9 +94,9 @@ def captured_weights():
     calls = []
     original = GD.weighted_centred
 
-    def spy(Z, ZT, wz, w):
+    def spy(Z, ZT, wz, w, **kw):
         calls.append((np.array(Z), np.array(wz), np.array(w)))
-        return original(Z, ZT, wz, w)
+        return original(Z, ZT, wz, w, **kw)
 
     with mock.patch.object(GD, "weighted_centred", spy):
         yield calls

@@ -94,7 +94,7 @@ class WeightedData(LinearData):
         return mean + rng.standard_normal() / np.sqrt(self.sum_w)
 
 
-def weighted_centred(Z, ZT, wz, w) -> WeightedData:
+def weighted_centred(Z, ZT, wz, w, *, reuse=False) -> WeightedData:
     """Integrate a flat-prior intercept out of ``prod_i N(z_i | b0 + Z_i beta, 1 / w_i)``.
 
     With ``u = sqrt(w)`` the likelihood in ``(b0, beta)`` is ``exp(-||u z - u b0 - diag(u) Z beta||^2 / 2)``;
@@ -107,26 +107,29 @@ def weighted_centred(Z, ZT, wz, w) -> WeightedData:
     pseudo-response times its precision, ``kappa``, which stays finite as w -> 0).
 
     ``ZT`` is ``Z.T`` (C-ordered); both are read, neither is modified.
+    ``reuse=True`` (the Gibbs chains) writes ``Phi`` and ``Phi'`` into arrays
+    that the next ``reuse=True`` call in the same thread overwrites
+    (:func:`bayes_sparse.samplers._weighted.centre_weighted`): the result is
+    valid until then.
     """
-    w = np.asarray(w, dtype=float)
+    from ._weighted import centre_weighted
+
+    w = np.ascontiguousarray(w, dtype=float)
     sum_w = float(w.sum())
     sum_wz = float(np.sum(wz))
     u = np.sqrt(w)
     wmean_Z = (w @ Z) / sum_w
-    Phi = u[:, None] * Z
-    Phi -= np.outer(u, wmean_Z)
-    PhiT = ZT * u
-    PhiT -= np.outer(wmean_Z, u)
     a = wz / np.maximum(u, 1e-300) - u * (sum_wz / sum_w)
+    Phi, PhiT, col_norm2, Zty = centre_weighted(Z, ZT, u, wmean_Z, a, reuse=reuse)
     n, p = Z.shape
     return WeightedData(
         Z=Phi,
         ZT=PhiT,
         yc=a,
-        Zty=PhiT @ a,
+        Zty=Zty,
         yty=float(a @ a),
         ZtZ=Phi.T @ Phi if n >= p else None,
-        col_norm2=np.maximum(np.einsum("ij,ij->i", PhiT, PhiT), 1e-300),
+        col_norm2=col_norm2,
         sum_w=sum_w,
         sum_wz=sum_wz,
         wmean_Z=wmean_Z,
