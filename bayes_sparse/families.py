@@ -56,8 +56,9 @@ class GaussianFamily:
         """The likelihood block's carry at the start of a chain (nothing to carry)."""
         return None
 
-    def augment(self, rng, data, carry, beta):
-        """Pseudo-data for the shared Gaussian draw: the data themselves."""
+    def augment(self, rng, data, carry, beta, eta=None):
+        """Pseudo-data for the shared Gaussian draw: the data themselves (``eta``, the
+        linear predictor when the caller has it, is not needed)."""
         return data
 
     def update(self, rng, pseudo, carry, beta):
@@ -135,18 +136,20 @@ class BernoulliFamily:
         ybar = float(np.clip(data.yc.mean(), 1e-3, 1 - 1e-3))
         return float(np.log(ybar / (1.0 - ybar)))
 
-    def augment(self, rng, data, carry, beta):
+    def augment(self, rng, data, carry, beta, eta=None):
         """``omega_i | beta, b0 ~ PG(1, eta_i)``; given omega the likelihood is Gaussian in eta,
         ``prod_i exp(kappa_i eta_i - omega_i eta_i**2 / 2)`` with ``kappa = y - 1/2``, i.e.
         pseudo-response ``kappa_i / omega_i`` with precision ``omega_i``. Returns the
         weighted pseudo-data with b0 integrated out
         (:func:`~bayes_sparse.samplers._gaussian_draw.weighted_centred`): the Gaussian
-        blocks then draw (beta | omega) exactly as for a Gaussian likelihood with sigma = 1."""
+        blocks then draw (beta | omega) exactly as for a Gaussian likelihood with sigma = 1.
+        ``eta``: ``carry + Z beta`` when the caller has it (saves the product)."""
         from polyagamma import random_polyagamma
 
         from .samplers._gaussian_draw import weighted_centred
 
-        eta = carry + data.Z @ beta
+        if eta is None:
+            eta = carry + data.Z @ beta
         if not np.all(np.isfinite(eta)):
             # polyagamma loops forever on a NaN tilt: fail loudly instead of hanging
             raise FloatingPointError(

@@ -39,11 +39,14 @@ def _grid_cdf(logf, lo, hi, m=20_001):
 def _run(rng, move_index, spec, state, data, b0, draws=3000, thin=5):
     family = BernoulliFamily()
     moves = [noncentred_moves("horseshoe", spec)[move_index]]
-    out = []
+    out, eta = [], None
     for it in range(draws * thin):
-        # z and the local scales stay fixed: only the moved quantity (and beta with it) changes
-        state, _, failures = apply_moves(rng, moves, state, family, data, b0)
+        # z and the local scales stay fixed: only the moved quantity (and beta with it) changes;
+        # the linear predictor returned by one call is the next call's (every other call recomputes it)
+        state, _, failures, eta = apply_moves(rng, moves, state, family, data, b0, eta if it % 2 else None)
         assert failures == 0
+        if it < 5:
+            np.testing.assert_allclose(eta, b0 + data.Z @ state.beta, rtol=1e-12, atol=1e-12)
         if it % thin == 0:
             out.append(moves[0].get(state))
     return np.array(out), state
@@ -107,3 +110,23 @@ def test_only_bernoulli_asks_for_moves_and_only_the_horseshoe_has_them():
     assert [m.name for m in noncentred_moves("horseshoe", HorseshoeSpec(0.1, 2.0, 4.0))] == ["tau", "c2"]
     assert [m.name for m in noncentred_moves("horseshoe", HorseshoeSpec(0.1, None, 4.0))] == ["tau"]
     assert noncentred_moves("laplace", None) == []
+
+
+def test_chained_moves_hand_on_the_linear_predictor():
+    """Both moves of the regularized horseshoe in one call, started with and without the caller's
+    eta: the same random stream gives the same draws, and the returned eta is b0 + Z beta."""
+    data = _problem(np.random.default_rng(3))
+    spec = HorseshoeSpec(tau0=0.3, slab_scale=2.0, slab_df=4.0)
+    moves = noncentred_moves("horseshoe", spec)
+    assert [m.name for m in moves] == ["tau", "c2"]
+    state = HorseshoeState(np.array([1.0, -0.5, 0.2, 0.05]), 1.0, np.array([4.0, 0.5, 1.0, 0.1]), 0.4, 3.0)
+    b0 = -0.3
+    ends = []
+    for eta in (None, b0 + data.Z @ state.beta):
+        s, evaluations, _, eta_out = apply_moves(
+            np.random.default_rng(9), moves, state, BernoulliFamily(), data, b0, eta
+        )
+        np.testing.assert_allclose(eta_out, b0 + data.Z @ s.beta, rtol=1e-12, atol=1e-12)
+        assert evaluations >= 8  # two slice updates of at least four evaluations each
+        ends.append((s.tau2, s.c2))
+    np.testing.assert_allclose(ends[0], ends[1], rtol=1e-12)

@@ -68,7 +68,7 @@ class ProperInterceptBernoulli(BernoulliFamily):
     def __init__(self, sd):
         self.sd = float(sd)
 
-    def augment(self, rng, data, carry, beta):
+    def augment(self, rng, data, carry, beta, eta=None):
         original = GD.weighted_centred
         prior_precision = 1.0 / self.sd**2
 
@@ -83,7 +83,7 @@ class ProperInterceptBernoulli(BernoulliFamily):
             )
 
         with mock.patch.object(GD, "weighted_centred", with_prior_row):
-            pseudo = super().augment(rng, data, carry, beta)
+            pseudo = super().augment(rng, data, carry, beta, eta)
         assert pseudo.n == data.n + 1, "BernoulliFamily.augment no longer calls _gaussian_draw.weighted_centred"
         return pseudo
 

@@ -57,25 +57,32 @@ def noncentred_moves(sampler: str, spec) -> list:
     return module.noncentred_moves(spec) if hasattr(module, "noncentred_moves") else []
 
 
-def apply_moves(rng, moves, state, family, data, b0):
+def apply_moves(rng, moves, state, family, data, b0, eta=None):
     """One exact slice update of each move's quantity given z, the intercept ``b0`` and
-    the data (``data.Z`` centred design, ``data.yc`` the response). Returns
-    ``(state, evaluations, shrink_failures)``."""
+    the data (``data.Z`` centred design, ``data.yc`` the response). ``eta`` is
+    ``b0 + Z beta`` at the state's beta when the caller has it. Returns
+    ``(state, evaluations, shrink_failures, eta)`` with ``eta = b0 + Z beta`` at the
+    new beta: each move starts from the last one's linear predictor, and the
+    caller's next Polya-Gamma draw reuses it (one ``Z @ beta`` fewer each)."""
     evaluations = failures = 0
     for move in moves:
-        x0 = move.get(state)
+        x0 = float(move.get(state))
         f0 = move.factor(state, x0)
         z = state.beta / f0
         cache = {}
 
-        def logf(x, move=move, z=z, cache=cache, state=state):
-            beta = z * move.factor(state, x)
-            eta = b0 + data.Z @ beta
-            cache[x] = beta
-            return float(np.sum(family.log_likelihood(data.yc, eta))) + move.log_prior(x, state)
+        def logf(x, move=move, z=z, cache=cache, state=state, x0=x0, eta0=eta):
+            if x == x0 and eta0 is not None:
+                beta, lin = state.beta, eta0  # the current state: no product needed
+            else:
+                beta = z * move.factor(state, x)
+                lin = b0 + data.Z @ beta
+            cache[x] = beta, lin
+            return float(np.sum(family.log_likelihood(data.yc, lin))) + move.log_prior(x, state)
 
         res = slice_sample(rng, logf, x0)
         evaluations += res.evaluations
         failures += res.shrink_failures
-        state = move.put(state, res.x, cache[res.x] if res.x in cache else state.beta)
-    return state, evaluations, failures
+        beta, eta = cache[res.x]  # x0 is evaluated first, so the result is always cached
+        state = move.put(state, res.x, beta)
+    return state, evaluations, failures, eta

@@ -121,12 +121,13 @@ def advance_chain(
     record = module.outputs(problem.spec)
     rng, state, start, adapter, lik = carry
     k = offset
+    eta = None  # b0 + Z beta after the non-centred moves, which the next augmentation reuses
     for it in range(start, start + iterations):
-        pseudo = family.augment(rng, data, lik, state.beta)
+        pseudo = family.augment(rng, data, lik, state.beta, eta=eta)
         state, info = kernel(rng, state, pseudo)
         lik = family.update(rng, pseudo, lik, state.beta)
         if moves:
-            state, _, failed = apply_moves(rng, moves, state, family, data, lik)
+            state, _, failed, eta = apply_moves(rng, moves, state, family, data, lik)
             if failed and "slice_shrink_failures" in info._fields:
                 info = info._replace(slice_shrink_failures=info.slice_shrink_failures + failed)
         if adapter is not None and it < tune:
