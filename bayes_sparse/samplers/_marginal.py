@@ -235,16 +235,23 @@ def marginal_local_sweep(
         quad = float(y @ Wy)
 
 
-def draw_from_inverse(rng, Z, y, W, g, sigma2, gram_times=None):
+def draw_from_inverse(rng, Z, y, W, g, sigma2, gram_times=None, xi=None, z_sqrt_g_xi=None):
     """beta ~ N(m, sigma^2 S) given ``W = (I + Z diag(g) Z')^-1`` (Bhattacharya et al. 2016):
     ``u ~ N(0, sigma^2 g)``, ``v = Z u / sigma + delta``, ``beta = u + sigma g Z' W (y / sigma - v)``.
 
     Returns ``(beta, Z beta)``. ``Z beta = Z u + sigma Z diag(g) Z' x`` (``x = W (y / sigma - v)``);
     ``gram_times(x, Z' x)``, when given, returns ``Z diag(g) Z' x`` without a pass over Z
-    (e.g. from a decomposition), else ``Z beta`` is formed directly."""
+    (e.g. from a decomposition), else ``Z beta`` is formed directly. ``xi`` and
+    ``z_sqrt_g_xi = Z diag(sqrt(g)) xi``, when given, are the standard normal
+    vector of ``u = sigma sqrt(g) xi`` drawn ahead and its product with the design
+    (formed elsewhere without a pass of its own); otherwise xi is drawn here first."""
     sigma = math.sqrt(sigma2)
-    u = sigma * np.sqrt(g) * rng.standard_normal(g.size)
-    Zu = Z @ u
+    if xi is None:
+        u = sigma * np.sqrt(g) * rng.standard_normal(g.size)
+        Zu = Z @ u
+    else:
+        u = sigma * np.sqrt(g) * xi
+        Zu = sigma * z_sqrt_g_xi
     v = Zu / sigma + rng.standard_normal(y.size)
     x = W @ (y / sigma - v)
     ztx = Z.T @ x

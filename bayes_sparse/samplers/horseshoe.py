@@ -334,7 +334,7 @@ def _log_prior_log_c2(zeta, spec):
 JOINT_SLICE_STEPS = 3
 
 
-def draw_global_joint(rng, data, lam2, tau2, c2, spec, noise, steps=JOINT_SLICE_STEPS):
+def draw_global_joint(rng, data, lam2, tau2, c2, spec, noise, steps=JOINT_SLICE_STEPS, xi=None):
     """Regularized horseshoe: (tau^2, c^2) -> (s tau^2, s c^2) with lam fixed, s from its
     exact conditional with beta and sigma^2 integrated out, from ONE eigendecomposition.
 
@@ -347,11 +347,12 @@ def draw_global_joint(rng, data, lam2, tau2, c2, spec, noise, steps=JOINT_SLICE_
     translations; Liu & Sabatti 2000), and ``steps`` slice updates of u leave it
     invariant. The (sigma^2, beta) draw then uses the same decomposition.
     Plain horseshoe (``c2`` nan): tau^2 alone, the update of :func:`draw_global_plain`.
+    ``xi``: the next beta draw's standard normal vector, drawn ahead (:class:`SpectralScale`).
 
     Returns ``(tau2, c2, factor, slice result)`` (evaluations summed over the steps).
     """
     regularized = not math.isnan(c2)
-    spectral = SpectralScale(data, tau2 * _lam_tilde2(lam2, tau2, c2))
+    spectral = SpectralScale(data, tau2 * _lam_tilde2(lam2, tau2, c2), xi)
     eta0 = math.log(tau2)
     zeta0 = math.log(c2) if regularized else 0.0
 
@@ -389,14 +390,16 @@ def _largest(values, k):
     return np.sort(np.argpartition(-values, k - 1)[:k])
 
 
-def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise):
+def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise, xi=None):
     """Marginal draws of the local scales in ``idx`` (beta and sigma^2 integrated out,
     :func:`bayes_sparse.samplers._marginal.marginal_local_sweep`), then ``sigma^2`` and
     ``beta`` given every scale: a partially collapsed Gibbs step (van Dyk & Park 2008).
 
     ``factor`` is the global update's spectral factor at the current scales (p > n),
     from which ``W = M^-1`` is formed once (O(n^3)). ``lam2`` is updated in place;
-    ``c2`` is inf for the plain horseshoe. Returns ``(sigma2, beta, Z beta, shrink_failures)``.
+    ``c2`` is inf for the plain horseshoe. ``xi``: the beta draw's standard normal
+    vector when it was drawn ahead with ``factor`` (``factor.spectral.z_sqrt_h_xi`` is
+    then its product with the design). Returns ``(sigma2, beta, Z beta, shrink_failures)``.
     """
     from ._gaussian_draw import FITTED_MAX_SCALE, G_CAP, G_FLOOR
     from ._marginal import draw_from_inverse, marginal_local_sweep
@@ -439,8 +442,19 @@ def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise):
         return sp.U @ (t * sp.e * (sp.U.T @ x)) + data.ZT[idx].T @ (change * ztx[idx])
 
     exact_enough = t * sp.e[-1] <= FITTED_MAX_SCALE
-    beta, fitted = draw_from_inverse(rng, data.Z, data.yc, W, g, sigma2, gram_times if exact_enough else None)
+    z_xi = None if xi is None else _design_times_noise(data, sp, t, g, idx, xi)
+    beta, fitted = draw_from_inverse(
+        rng, data.Z, data.yc, W, g, sigma2, gram_times if exact_enough else None, xi=xi, z_sqrt_g_xi=z_xi
+    )
     return sigma2, beta, fitted, int(failures)
+
+
+def _design_times_noise(data, spectral, t, g, idx, xi):
+    """``Z diag(sqrt(g)) xi`` from ``Z diag(sqrt(h)) xi`` (formed with the Gram) when
+    ``g = t h`` outside ``idx``: ``sqrt(t) Z diag(sqrt(h)) xi`` plus the swept
+    columns' change, O(n |idx|)."""
+    change = np.sqrt(g[idx]) - math.sqrt(t) * np.sqrt(spectral.h[idx])
+    return math.sqrt(t) * spectral.z_sqrt_h_xi + data.ZT[idx].T @ (change * xi[idx])
 
 
 #: Local scales of a starting support: tau^2 lam^2 = 1e4 (no shrinkage) inside it,
@@ -540,10 +554,14 @@ def build_kernel(spec: HorseshoeSpec, noise, tau_update: str = "joint", local_tr
             failures += failed
         lam2, tau2, failed = rescale_global(rng, lam2, tau2, spec.tau0)
         failures += failed
-        tau2, c2, factor, res = draw_global_joint(rng, d, lam2, tau2, c2, spec, noise)
-        if d.wide and state.marginal is not None and state.marginal.size:
+        marginal = d.wide and state.marginal is not None and state.marginal.size
+        # the beta draw's standard normals, drawn ahead: their product with the design is
+        # formed in the Gram's scaling pass (one pass over Z fewer)
+        xi = rng.standard_normal(d.p) if marginal else None
+        tau2, c2, factor, res = draw_global_joint(rng, d, lam2, tau2, c2, spec, noise, xi=xi)
+        if marginal:
             sigma2, beta, fitted, failed = draw_marginal_locals(
-                rng, d, factor, state.marginal, lam2, tau2, c2 if spec.regularized else math.inf, noise
+                rng, d, factor, state.marginal, lam2, tau2, c2 if spec.regularized else math.inf, noise, xi
             )
             failures += failed
         else:
@@ -627,8 +645,9 @@ class _MarginalSetAdapter:
 
 def warm_up():
     """Compile (or load from Numba's cache) the compiled sweeps once, before chains fork."""
-    from . import _collapsed, _log1p_sum, _marginal
+    from . import _collapsed, _gaussian_draw, _log1p_sum, _marginal
 
+    _gaussian_draw.warm_up()
     _collapsed.warm_up()
     _marginal.warm_up()
     _log1p_sum.warm_up()
