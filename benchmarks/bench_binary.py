@@ -156,10 +156,12 @@ def main(argv=None):
 
 
 def _fmt(r):
-    nan = lambda v: "" if v != v else v  # noqa: E731
+    def num(v, digits):  # blank for a quantity the case does not measure (nan)
+        return "" if v != v else round(v, digits) if digits else round(v)
+
     return (
-        f"| {r['case']} | {r['sampler']} | {r['draws']} | {r['wall_s']:.0f} | {nan(round(r['min_ess']))} | "
-        f"{nan(round(r['ess_per_s'], 2))} | {nan(round(r['max_rhat'], 3))} | {r['divergences']} | "
+        f"| {r['case']} | {r['sampler']} | {r['draws']} | {r['wall_s']:.0f} | {num(r['min_ess'], 0)} | "
+        f"{num(r['ess_per_s'], 2)} | {num(r['max_rhat'], 3)} | {r['divergences']} | "
         f"{r['peak_mem_gib']:.2f} |"
     )
 
