@@ -23,6 +23,8 @@ from numba import njit
 from scipy import linalg
 from scipy.linalg import blas
 
+from ._collapsed import _REASSOC
+
 __all__ = [
     "LinearData",
     "WeightedData",
@@ -147,7 +149,18 @@ def _gram_rows(A):
 _scratch = threading.local()
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"})
+def scratch_arrays(key, *shapes):
+    """Arrays of the given shapes kept per thread under ``key`` and handed out again
+    by the next call with the same key and shapes (their contents are then
+    overwritten): a fresh 16 MB array every iteration costs page faults."""
+    bufs = getattr(_scratch, key, None)
+    if bufs is None or [b.shape for b in bufs] != list(shapes):
+        bufs = tuple(np.empty(shape) for shape in shapes)
+        setattr(_scratch, key, bufs)
+    return bufs
+
+
+@njit(cache=True, fastmath=_REASSOC)
 def _scale_and_times(Z, s, xi, buf, out):
     """``buf = Z diag(s)`` and ``out = buf @ xi`` in one pass (the product is free
     while the scaled entry is in a register; the pass is memory-bound)."""
@@ -169,9 +182,7 @@ def _scaled_gram(Z, g, xi=None):
     With ``xi`` (length p) also returns ``Z diag(sqrt(g)) xi``, formed in the
     scaling pass: ``(gram, product)``.
     """
-    buf = getattr(_scratch, "buf", None)
-    if buf is None or buf.shape != Z.shape:
-        buf = _scratch.buf = np.empty(Z.shape)
+    (buf,) = scratch_arrays("scaled_design", Z.shape)
     if xi is None:
         np.multiply(Z, np.sqrt(g), out=buf)
         return _gram_rows(buf)

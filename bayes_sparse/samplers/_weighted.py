@@ -15,12 +15,11 @@ subtraction and one product in the same order, so ``Phi' == Phi.T`` exactly.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from numba import njit
 
 from ._collapsed import _REASSOC
+from ._gaussian_draw import scratch_arrays
 
 __all__ = ["centre_weighted", "warm_up"]
 
@@ -50,18 +49,6 @@ def _centre_rows(ZT, u, m, a, PhiT, norm2, phi_a):
         phi_a[j] = sa
 
 
-_scratch = threading.local()
-
-
-def _buffers(n, p, reuse):
-    if not reuse:
-        return np.empty((n, p)), np.empty((p, n))
-    bufs = getattr(_scratch, "bufs", None)
-    if bufs is None or bufs[0].shape != (n, p):
-        bufs = _scratch.bufs = (np.empty((n, p)), np.empty((p, n)))
-    return bufs
-
-
 def centre_weighted(Z, ZT, u, m, a, reuse=False):
     """``(Phi, Phi', ||phi_j||^2 (>= 1e-300), Phi' a)`` with ``Phi = diag(u) (Z - 1 m')``.
 
@@ -70,7 +57,7 @@ def centre_weighted(Z, ZT, u, m, a, reuse=False):
     16 MB array at n = 100, p = 20,000 costs page faults every iteration).
     """
     n, p = Z.shape
-    Phi, PhiT = _buffers(n, p, reuse)
+    Phi, PhiT = scratch_arrays("weighted_design", (n, p), (p, n)) if reuse else (np.empty((n, p)), np.empty((p, n)))
     norm2, phi_a = np.empty(p), np.empty(p)
     _centre_columns(Z, u, m, Phi)
     _centre_rows(ZT, u, m, a, PhiT, norm2, phi_a)
