@@ -210,3 +210,22 @@ def test_staged_check_has_the_verdict_of_the_full_check(wide_draws, seed):
     assert min(check["ess_bulk"], check["ess_tail"]) == worst[0] < auto.ess_min
     auto = AutoSettings(rhat_max=10.0, ess_min=0.999 * worst[0])
     assert min(_staged_check(beta, sigma, auto)[k] for k in ("ess_bulk", "ess_tail")) == worst[0]
+
+
+@pytest.mark.parametrize("chains", [1, 2])
+def test_every_chain_runs_on_one_blas_thread(problem, monkeypatch, chains):
+    """A lone chain too: at n ~ 100 BLAS threading slows an iteration down."""
+    from threadpoolctl import threadpool_info
+
+    from bayes_sparse.samplers import parallel
+
+    seen = []
+    advance = parallel.advance_chain
+
+    def recording(**kw):
+        seen.append(max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1))
+        return advance(**kw)
+
+    monkeypatch.setattr(parallel, "advance_chain", recording)
+    _fixed(problem, bs.Horseshoe(), draws=20, chains=chains)
+    assert seen and set(seen) == {1}

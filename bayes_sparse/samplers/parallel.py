@@ -34,11 +34,15 @@ _TOKENS = itertools.count()
 
 
 def _advance_job(job):
-    """Process-pool entry point: advance one chain, writing into the shared outputs."""
-    token, chain, single_thread = job.pop("token"), job["chain"], job.pop("single_thread")
+    """Process-pool entry point: advance one chain, writing into the shared outputs.
+
+    Always on one BLAS thread, a lone chain too: its products are n x n or
+    n x p with n ~ 100, where threading costs more than it gains (a lone chain
+    at n = 100, p = 20,000 ran 2.1x slower on two threads than on one, same
+    draws), and other chains or processes use the other cores.
+    """
+    token, chain = job.pop("token"), job["chain"]
     out = {k: v[chain] for k, v in _SHARED_OUTPUTS[token].items()}
-    if not single_thread:
-        return advance_chain(out=out, **job)
     with threadpool_limits(1):
         return advance_chain(out=out, **job)
 
@@ -244,14 +248,13 @@ class _Workers:
                     chain=c,
                     report_every=max(1, total // 100),
                     token=token,
-                    single_thread=chains > 1,
                 )
                 for c, carry in enumerate(carries)
             ]
             if self.pool is None:
                 results = []
                 for job in jobs:
-                    results.append(_advance_job(job))  # a lone chain may use every BLAS thread
+                    results.append(_advance_job(job))
                     progress.drain()
             else:
                 futures = [self.pool.submit(_advance_job, job) for job in jobs]
