@@ -12,7 +12,7 @@ Cases (issue 13's benchmark):
   targets: converged, <= 300 s wall, <= 3 GiB, report < 3 MB, sampling <= 120 s.
 * ``hard``: 10 weak signals (size 0.5): time to a verdict and what it says.
 
-Usage: python benchmarks/bench_genome.py [--cases easy,hard] [--max-time S]
+Usage: python benchmarks/bench_genome.py [--cases easy,hard] [--max-time S] [--keep DIR]
 Writes benchmarks/results/genome.md and genome.json (rows of cases not rerun are kept).
 """
 
@@ -22,6 +22,7 @@ import argparse
 import json
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,7 @@ CASES = {
 }
 
 
-def run_case(name, max_time=None):
+def run_case(name, max_time=None, keep=None):
     c = CASES[name]
     X, y, coef = bs.datasets.make_sparse_regression(
         100,
@@ -104,6 +105,8 @@ def run_case(name, max_time=None):
             how=line.removeprefix("sampling: "),
             verdict=_verdict_text((out / "report.html").read_text()),
         )
+        if keep:  # the outputs, to open the report as a user would
+            shutil.copytree(out, Path(keep) / name)
     print(row, flush=True)
     return row
 
@@ -123,8 +126,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="easy,hard")
     parser.add_argument("--max-time", type=float, default=None, help="passed to the CLI (default: its default)")
+    parser.add_argument("--keep", default=None, help="copy each case's CLI outputs into KEEP/<case> (must not exist)")
     args = parser.parse_args(argv)
-    rows = [run_case(name, args.max_time) for name in args.cases.split(",")]
+    rows = [run_case(name, args.max_time, args.keep) for name in args.cases.split(",")]
     write(rows, args)
 
 
