@@ -152,7 +152,8 @@ def plot_inclusion_manhattan(table, *, ax=None, label: int = 10, selected: str =
     ax.set_ylim(-0.03, 1.08)
     ax.set_xlabel(f"feature (position among the {pi.size} features)")
     ax.set_ylabel("P(|beta| > eps | y)")
-    ax.legend(loc="upper right", fontsize="x-small")
+    # above the axes: inside, it would hide the selected features at the top right
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncol=2, fontsize="x-small", frameon=False)
     return ax
 
 

@@ -84,6 +84,20 @@ def test_manhattan_plots_every_feature_rasterized(fitted):
     assert all(c.get_rasterized() for c in ax.collections)
 
 
+def test_manhattan_legend_leaves_the_data_area_free():
+    """Selected features sit at the top, often at the right end: the legend must not cover them."""
+    p = 2000
+    table = pd.DataFrame(
+        {"inclusion_prob": np.r_[np.zeros(p - 1), 1.0], "selected_bayes": np.r_[np.zeros(p - 1, bool), True]},
+        index=[f"x{j}" for j in range(p)],
+    )
+    ax = plots.plot_inclusion_manhattan(table)
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 >= ax.get_window_extent().y1 - 1
+
+
 def fake_horseshoe_result(p, n=100, draws=200, chains=2, seed=0):
     """A stand-in for a horseshoe PosteriorFit with what the figures read (no sampling)."""
     import arviz as az
