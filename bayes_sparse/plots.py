@@ -11,6 +11,8 @@ all features is :func:`plot_inclusion_manhattan` (markers rasterized).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -109,21 +111,101 @@ def plot_inclusion_vs_stability(table, *, ax=None, annotate: bool = True, top: i
     ax = _ax(ax)
     x, y = table["stability_freq"].to_numpy(), table["inclusion_prob"].to_numpy()
     colors = np.where(table["selected_bayes"].to_numpy(bool), "C3", "C0")
-    ax.scatter(x, y, c=colors, s=30 if len(x) <= RASTERIZE_ABOVE else 8, rasterized=len(x) > RASTERIZE_ABOVE)
-    if annotate:
-        order = np.argsort(-y, kind="stable")
-        show = order if top is None else order[: int(top)]
-        for j in show:
-            if x[j] > 0.2 or y[j] > 0.2:
-                ax.annotate(
-                    str(table.index[j]), (x[j], y[j]), fontsize="x-small", xytext=(3, 3), textcoords="offset points"
-                )
+    size = 30 if len(x) <= RASTERIZE_ABOVE else 8
+    ax.scatter(x, y, c=colors, s=size, rasterized=len(x) > RASTERIZE_ABOVE)
     ax.plot([0, 1], [0, 1], color="0.7", lw=0.8)
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
+    if annotate:
+        order = np.argsort(-y, kind="stable")
+        show = [j for j in (order if top is None else order[: int(top)]) if x[j] > 0.2 or y[j] > 0.2]
+        away = (x > 0.2) | (y > 0.2)  # markers the labels must not cover (the cloud at the origin has none)
+        _place_labels(ax, x[show], y[show], [str(table.index[j]) for j in show], markers=(x[away], y[away], size))
     ax.set_xlabel("stability-selection frequency")
     ax.set_ylabel("posterior inclusion probability P(|beta| > eps)")
     return ax
+
+
+#: Points closer than this (in axis units, both ways) share one label.
+LABEL_GROUP_RADIUS = 0.03
+#: Names listed in one shared label before "+k more".
+LABEL_MAX_NAMES = 4
+
+
+def _renderer(fig):
+    """A renderer to measure text with: the canvas's own (Agg), else an Agg one of the figure's size
+    (the library's figures have a bare canvas until saved)."""
+    if hasattr(fig.canvas, "get_renderer"):
+        return fig.canvas.get_renderer()
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    w, h = fig.get_size_inches() * fig.dpi
+    return RendererAgg(int(w), int(h), fig.dpi)
+
+
+def _text_box(annotation, renderer):
+    """The display box of an annotation's text alone (its own extent includes the leader line)."""
+    from matplotlib.text import Text
+
+    annotation.update_positions(renderer)  # the text's place follows its point (set at draw time)
+    return Text.get_window_extent(annotation, renderer)
+
+
+def _place_labels(ax, xs, ys, names, fontsize="x-small", markers=None):
+    """Label points on a [0, 1]^2 axes so that no two labels overlap.
+
+    Points within :data:`LABEL_GROUP_RADIUS` of a group's first point share one
+    label listing their names (the selected features often all sit at (1, 1)).
+    Each label goes beside its point, towards the middle of the axes, and is
+    pushed vertically, with a leader line, until its box clears every label
+    placed before it and the ``markers`` (``(x, y, size in points^2)``) it
+    would cover. Returns the annotations.
+    """
+    from matplotlib.transforms import Bbox
+
+    groups = []  # [x, y, names]
+    for x, y, name in zip(xs, ys, names):
+        for g in groups:
+            if abs(g[0] - x) <= LABEL_GROUP_RADIUS and abs(g[1] - y) <= LABEL_GROUP_RADIUS:
+                g[2].append(name)
+                break
+        else:
+            groups.append([x, y, [name]])
+    renderer = _renderer(ax.figure)
+    to_points = 72.0 / ax.figure.dpi
+    placed, out = [], []
+    if markers is not None:
+        mx, my, size = markers
+        half = 0.5 * math.sqrt(size) / to_points  # marker radius in pixels
+        for px, py in ax.transData.transform(np.column_stack([mx, my])) if len(mx) else []:
+            placed.append(Bbox([[px - half, py - half], [px + half, py + half]]))
+    for x, y, members in groups:
+        shown = members[:LABEL_MAX_NAMES]
+        lines = [", ".join(shown[i : i + 2]) for i in range(0, len(shown), 2)]
+        if len(members) > len(shown):
+            lines.append(f"+{len(members) - len(shown)} more")
+        left = x > 0.6  # text to the left of points near the right edge
+        down = y > 0.6  # and below points near the top
+        dx, dy = (-4.0 if left else 4.0), (-3.0 if down else 3.0)
+        ha, va = ("right" if left else "left"), ("top" if down else "bottom")
+        style = dict(textcoords="offset points", fontsize=fontsize, ha=ha, va=va)
+        ann = ax.annotate("\n".join(lines), (x, y), xytext=(dx, dy), **style)
+        for _ in range(50):
+            box = _text_box(ann, renderer)
+            hits = [b for b in placed if box.overlaps(b)]
+            if not hits:
+                break
+            # move away from the point just far enough to clear the lowest (highest) label hit
+            shift = (box.y1 - min(b.y0 for b in hits)) if down else (max(b.y1 for b in hits) - box.y0)
+            dy += (-1.0 if down else 1.0) * (shift * to_points + 1.0)
+            ann.set_position((dx, dy))
+        if abs(dy) > 3.0:  # moved: the same text with a leader line to its point
+            ann.remove()
+            leader = dict(arrowstyle="-", lw=0.5, color="0.5", shrinkA=0, shrinkB=2)
+            ann = ax.annotate("\n".join(lines), (x, y), xytext=(dx, dy), arrowprops=leader, **style)
+        placed.append(_text_box(ann, renderer))
+        out.append(ann)
+    return out
 
 
 def plot_inclusion_manhattan(table, *, ax=None, label: int = 10, selected: str = "selected_bayes"):

@@ -1,5 +1,6 @@
 """Figures contain the expected artists, need no pyplot state, and stay small at any p."""
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -178,3 +179,34 @@ def test_png_cap_lowers_resolution():
     assert w <= report.MAX_PIXELS and h < w
     with pytest.raises(ValueError, match="not a PNG"):
         report.png_size(b"GIF89a" + bytes(30))
+
+
+def test_stability_scatter_labels_do_not_overlap():
+    """Selected features crowd the top right (inclusion and stability both near 1): seen at
+    p = 20,000, where neighbouring labels were drawn over each other. Near-coincident points
+    share one label, the others are pushed apart; every labelled name is shown or counted."""
+    rng = np.random.default_rng(0)
+    n_feat = 40
+    stab = rng.uniform(0, 0.15, n_feat)
+    incl = rng.uniform(0, 0.15, n_feat)
+    stab[:8], incl[:8] = 1.0 - rng.uniform(0, 0.01, 8), 1.0 - rng.uniform(0, 0.01, 8)  # a pile at (1, 1)
+    stab[8:14], incl[8:14] = 0.9 - 0.04 * np.arange(6), 0.93 - 0.035 * np.arange(6)  # a close diagonal run
+    stab[14:18], incl[14:18] = [0.35, 0.37, 0.39, 0.41], [0.5, 0.47, 0.44, 0.41]
+    names = [f"gene_{j:05d}" for j in range(n_feat)]
+    table = pd.DataFrame(
+        {"stability_freq": stab, "inclusion_prob": incl, "selected_bayes": incl > 0.5}, index=pd.Index(names)
+    )
+    ax = plots.plot_inclusion_vs_stability(table, top=30)
+    renderer = plots._renderer(ax.figure)
+    texts = [t for t in ax.texts if t.get_text()]
+    boxes = [plots._text_box(t, renderer) for t in texts]  # the text, not its leader line
+    for a in range(len(boxes)):
+        for b in range(a):
+            assert not boxes[a].overlaps(boxes[b]), (texts[a].get_text(), texts[b].get_text())
+    shown = " ".join(t.get_text() for t in texts)
+    more = sum(int(k) for k in re.findall(r"\+(\d+) more", shown))
+    labelled = [nm for nm, s_, i_ in zip(names, stab, incl) if s_ > 0.2 or i_ > 0.2]
+    assert sum(nm in shown for nm in labelled) + more == len(labelled) == 18
+    # every label stays inside the figure
+    fig_box = ax.figure.bbox
+    assert all(fig_box.x0 <= b.x0 and b.x1 <= fig_box.x1 and fig_box.y0 <= b.y0 and b.y1 <= fig_box.y1 for b in boxes)
