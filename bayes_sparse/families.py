@@ -33,6 +33,7 @@ class GaussianFamily:
     #: no non-centred global-scale moves: the kernels' blocked updates integrate
     #: beta out given the data themselves
     noncentred_moves = False
+    coefficient_block = False
 
     def describe(self) -> str:
         return "y ~ N(intercept + X beta, sigma^2), flat prior on the intercept"
@@ -102,6 +103,11 @@ class BernoulliFamily:
     #: global scales also move with beta under the likelihood itself
     #: (:mod:`bayes_sparse.samplers._noncentred`): given omega alone they mix slowly
     noncentred_moves = True
+    #: (b0, least-shrunk beta) also move jointly under the likelihood itself
+    #: (:mod:`bayes_sparse.samplers._active_block`): given omega they mix slowly
+    coefficient_block = True
+    #: precision of the intercept's prior (flat)
+    intercept_prior_precision = 0.0
 
     def describe(self) -> str:
         return "y ~ Bernoulli(p), logit p = intercept + X beta, flat prior on the intercept"
@@ -174,6 +180,14 @@ class BernoulliFamily:
         from scipy.special import log_expit
 
         return y * log_expit(eta) + (1.0 - y) * log_expit(-eta)
+
+    def score_and_weight(self, y, eta):
+        """d/d eta of the pointwise log-likelihood, ``y - p``, and minus its second
+        derivative, ``p (1 - p)``, with ``p = expit(eta)``."""
+        from scipy.special import expit
+
+        prob = expit(eta)
+        return y - prob, prob * expit(-eta)
 
     def predictive(self, rng, eta, sigma=None):
         """Replicated 0/1 outcomes."""

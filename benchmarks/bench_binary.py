@@ -5,13 +5,16 @@ Cases (issue 12's benchmark):
 * ``p500``: n = 100, p = 500, regularized horseshoe, 5 signals; NUTS (PyMC's
   defaults: 1000 tune + 1000 draws, 2 chains) and Gibbs (2 chains, 5000 draws)
   side by side in one run; min bulk ESS over beta and tau per second of wall time.
+* ``moves``: the Bayesian lasso and ridge (default hyperpriors) on the p500 data, the
+  default sweep against the centred Polya-Gamma sweep (without the joint (b0, beta_A)
+  move and the non-centred global moves), side by side.
 * ``p2000``: n = 200, p = 2000, 10 signals, **default settings** (``draws="auto"``):
   wall time, stopping reason, worst R-hat and ESS over beta.
 * ``p20000``: n = 100, p = 20,000, 5 signals, ``bayes-sparse fit`` end to end with
   defaults plus ``--expected-nonzero 5``: wall time, peak memory (PSS of the process
   tree), the stopping reason and the report's size.
 
-Usage: python benchmarks/bench_binary.py [--cases p500,p2000,p20000] [--quick]
+Usage: python benchmarks/bench_binary.py [--cases p500,moves,p2000,p20000] [--quick]
 Writes benchmarks/results/binary.md and binary.json (rows of cases not rerun are kept).
 """
 
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -135,12 +139,41 @@ def p20000(q):
     return [row], []
 
 
-CASES = {"p500": p500, "p2000": p2000, "p20000": p20000}
+@contextmanager
+def centred_sweep():
+    """The Polya-Gamma sweep without the moves under the likelihood itself (no joint
+    (b0, beta_A) move, no non-centred global moves): the sweep before those moves existed."""
+    from bayes_sparse.families import BernoulliFamily
+
+    saved = BernoulliFamily.coefficient_block, BernoulliFamily.noncentred_moves
+    BernoulliFamily.coefficient_block = BernoulliFamily.noncentred_moves = False
+    try:
+        yield
+    finally:
+        BernoulliFamily.coefficient_block, BernoulliFamily.noncentred_moves = saved
+
+
+def moves(q):
+    """Bayesian lasso and ridge (hyperpriors on lam^2 / scale^2, the defaults) on the p500 data:
+    the default sweep against the centred Polya-Gamma sweep, side by side, same seed."""
+    X, y, _ = bs.datasets.make_sparse_classification(100, 500, 5, correlation=0.5, signal=1.5, random_state=0)
+    rows = []
+    for name, prior in (("laplace", bs.Laplace()), ("ridge", bs.Gaussian())):
+        kw = dict(family="bernoulli", chains=2, draws=int(3000 * q), tune=1000, random_seed=SEED)
+        with centred_sweep():
+            base, _ = measure(f"n=100 p=500 {name}, binary, centred PG sweep", "gibbs", X, y, prior, **kw)
+        full, _ = measure(f"n=100 p=500 {name}, binary", "gibbs", X, y, prior, **kw)
+        full["note"] = f"min ESS over beta per second {full['ess_per_s'] / base['ess_per_s']:.1f}x the centred sweep's"
+        rows += [base, full]
+    return rows, []
+
+
+CASES = {"p500": p500, "moves": moves, "p2000": p2000, "p20000": p20000}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="p500,p2000,p20000")
+    parser.add_argument("--cases", default="p500,moves,p2000,p20000")
     parser.add_argument("--quick", action="store_true", help="fewer draws (smoke run, not for the table)")
     args = parser.parse_args(argv)
     q = 0.2 if args.quick else 1.0

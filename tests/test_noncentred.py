@@ -12,6 +12,7 @@ import math
 import numpy as np
 from scipy import stats
 
+import bayes_sparse as bs
 from bayes_sparse.families import BernoulliFamily
 from bayes_sparse.samplers._gaussian_draw import LinearData
 from bayes_sparse.samplers._noncentred import apply_moves, noncentred_moves
@@ -36,9 +37,9 @@ def _grid_cdf(logf, lo, hi, m=20_001):
     return x, cdf / cdf[-1]
 
 
-def _run(rng, move_index, spec, state, data, b0, draws=3000, thin=5):
+def _run(rng, move_index, spec, state, data, b0, draws=3000, thin=5, sampler="horseshoe"):
     family = BernoulliFamily()
-    moves = [noncentred_moves("horseshoe", spec)[move_index]]
+    moves = [noncentred_moves(sampler, spec)[move_index]]
     out, eta = [], None
     for it in range(draws * thin):
         # z and the local scales stay fixed: only the moved quantity (and beta with it) changes;
@@ -103,13 +104,72 @@ def test_slab_move_samples_its_conditional():
     assert ks.pvalue > KS_ALPHA
 
 
-def test_only_bernoulli_asks_for_moves_and_only_the_horseshoe_has_them():
+def test_laplace_lam2_move_samples_its_conditional():
+    """beta_j = z_j sqrt(s_j / lam2) with z and s = lam2 t fixed: lam2 | z, s, y has density
+    Gamma(lam2 | shape, rate) * likelihood (laplace.noncentred_moves)."""
+    from bayes_sparse.samplers.laplace import LaplaceState
+
+    rng = np.random.default_rng(4)
+    data = _problem(rng)
+    prior = bs.Laplace(lam_shape=2.0, lam_rate=1.5)
+    s = np.array([3.0, 0.4, 1.5, 0.2])  # lam2 * t
+    z = np.array([1.1, -0.6, 0.9, 0.2])
+    b0 = 0.1
+
+    def beta_at(x):
+        return z * np.sqrt(s / math.exp(x))
+
+    def logf(x):
+        eta = b0 + data.Z @ beta_at(x)
+        log_prior = prior.lam_shape * x - prior.lam_rate * math.exp(x)  # Gamma on lam2, Jacobian e^x
+        return float(np.sum(BernoulliFamily().log_likelihood(data.yc, eta))) + log_prior
+
+    x0 = math.log(1.3)
+    state = LaplaceState(beta_at(x0), 1.0, s / math.exp(x0), math.exp(x0))
+    draws, last = _run(rng, 0, prior, state, data, b0, sampler="laplace")
+    np.testing.assert_allclose(last.t * last.lam2, s, rtol=1e-12)  # s really stayed fixed
+    np.testing.assert_allclose(last.beta, beta_at(math.log(last.lam2)), rtol=1e-10)
+    grid, cdf = _grid_cdf(logf, -15.0, 10.0)
+    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
+    print(f"laplace lam2 move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
+    assert ks.pvalue > KS_ALPHA
+
+
+def test_gaussian_scale_move_samples_its_conditional():
+    """beta = z sqrt(scale2) with z fixed: scale2 | z, y has density IG(scale2 | shape, rate) * likelihood."""
+    from bayes_sparse.samplers.gaussian import GaussianState
+
+    rng = np.random.default_rng(5)
+    data = _problem(rng)
+    prior = bs.Gaussian(scale_shape=3.0, scale_rate=2.0)
+    z = np.array([1.4, -0.8, 0.5, 0.3])
+    b0 = -0.2
+
+    def logf(x):
+        eta = b0 + data.Z @ (z * math.exp(0.5 * x))
+        log_prior = -prior.scale_shape * x - prior.scale_rate * math.exp(-x)  # IG on scale2, Jacobian e^x
+        return float(np.sum(BernoulliFamily().log_likelihood(data.yc, eta))) + log_prior
+
+    state = GaussianState(z * math.sqrt(0.7), 1.0, 0.7)
+    draws, last = _run(rng, 0, prior, state, data, b0, sampler="gaussian")
+    np.testing.assert_allclose(last.beta, z * math.sqrt(last.scale2), rtol=1e-10)
+    grid, cdf = _grid_cdf(logf, -12.0, 12.0)
+    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
+    print(f"gaussian scale move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
+    assert ks.pvalue > KS_ALPHA
+
+
+def test_only_bernoulli_asks_for_moves_and_which_priors_have_them():
     from bayes_sparse.families import GaussianFamily
 
     assert BernoulliFamily.noncentred_moves and not GaussianFamily.noncentred_moves
     assert [m.name for m in noncentred_moves("horseshoe", HorseshoeSpec(0.1, 2.0, 4.0))] == ["tau", "c2"]
     assert [m.name for m in noncentred_moves("horseshoe", HorseshoeSpec(0.1, None, 4.0))] == ["tau"]
-    assert noncentred_moves("laplace", None) == []
+    assert [m.name for m in noncentred_moves("laplace", bs.Laplace())] == ["lam2"]
+    assert noncentred_moves("laplace", bs.Laplace(lam=1.0)) == []  # a fixed lam: nothing global to move
+    assert [m.name for m in noncentred_moves("gaussian", bs.Gaussian())] == ["scale2"]
+    assert noncentred_moves("gaussian", bs.Gaussian(scale=1.0)) == []
+    assert noncentred_moves("elasticnet", bs.ElasticNet()) == []
 
 
 def test_chained_moves_hand_on_the_linear_predictor():

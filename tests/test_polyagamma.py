@@ -23,7 +23,9 @@ subclass appends that row to the arguments of the library's own ``weighted_centr
 library's own ``augment``), so the same code integrates b0 out for the beta block and draws
 b0 | beta, omega from its conditional (precision sum(omega) + 1 / B0_SD^2) in ``update``.
 Changing only ``update`` would not do: the beta block would still integrate b0 out under a flat
-prior, and the sweep would leave a mixture of the two models invariant.
+prior, and the sweep would leave a mixture of the two models invariant. The sweep's joint MH
+move of (b0, beta_A) (:mod:`bayes_sparse.samplers._active_block`) reads the intercept prior from
+``intercept_prior_precision``, which the subclass sets to 1 / B0_SD^2.
 """
 
 import functools
@@ -67,6 +69,7 @@ class ProperInterceptBernoulli(BernoulliFamily):
 
     def __init__(self, sd):
         self.sd = float(sd)
+        self.intercept_prior_precision = 1.0 / self.sd**2  # for the (b0, beta_A) MH move (_active_block)
 
     def augment(self, rng, data, carry, beta, eta=None):
         original = GD.weighted_centred

@@ -10,8 +10,10 @@ family provides the other half of a sweep (:mod:`bayes_sparse.families`):
 beta from (Gaussian: the data; Bernoulli: Polya-Gamma weighted pseudo-data),
 ``update`` draws what the family carries (Bernoulli: the intercept) after beta.
 A sweep is: likelihood block -> prior kernel -> family update, then, for a
-family that asks for them (Bernoulli), the non-centred moves of the prior's
-global scales with the likelihood itself (:mod:`._noncentred`). This module runs
+family that asks for them (Bernoulli), moves with the likelihood itself: a joint
+MH move of the intercept and the least-shrunk coefficients for the priors whose
+module sets ``COEFFICIENT_BLOCK`` (:mod:`._active_block`), then the non-centred
+moves of the prior's global scales (:mod:`._noncentred`). This module runs
 the loop, in pieces if asked (:func:`start_chain`, :func:`advance_chain`: a
 chain advanced in several pieces gives exactly the draws of one run);
 :mod:`bayes_sparse.samplers.parallel` runs chains in processes.
@@ -25,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._active_block import block_move
 from ._gaussian_draw import LinearData
 from ._noncentred import apply_moves, noncentred_moves
 
@@ -118,6 +121,7 @@ def advance_chain(
     kernel = module.build_kernel(problem.spec, problem.noise)
     family = problem.likelihood
     moves = noncentred_moves(problem.sampler, problem.spec) if family.noncentred_moves else []
+    block = family.coefficient_block and getattr(module, "COEFFICIENT_BLOCK", False)
     record = module.outputs(problem.spec)
     rng, state, start, adapter, lik = carry
     k = offset
@@ -126,8 +130,12 @@ def advance_chain(
         pseudo = family.augment(rng, data, lik, state.beta, eta=eta)
         state, info = kernel(rng, state, pseudo)
         lik = family.update(rng, pseudo, lik, state.beta)
+        eta = None
+        if block:
+            moved = block_move(rng, family, data, lik, state.beta, module.coefficient_variances(problem.spec, state))
+            state, lik, eta = state._replace(beta=moved.beta), moved.b0, moved.eta
         if moves:
-            state, _, failed, eta = apply_moves(rng, moves, state, family, data, lik)
+            state, _, failed, eta = apply_moves(rng, moves, state, family, data, lik, eta)
             if failed and "slice_shrink_failures" in info._fields:
                 info = info._replace(slice_shrink_failures=info.slice_shrink_failures + failed)
         if adapter is not None and it < tune:

@@ -58,10 +58,17 @@ __all__ = [
     "outputs",
     "draw_mixing",
     "prior_variance",
+    "coefficient_variances",
     "log_sigma2_conditional",
     "log_lam1_conditional",
     "log_lam2_conditional",
 ]
+
+
+#: Under a non-Gaussian likelihood the sweep also moves (b0, the least-shrunk beta) jointly
+#: with the likelihood itself (:mod:`bayes_sparse.samplers._active_block`):
+#: the same Polya-Gamma coupling as the Bayesian lasso's.
+COEFFICIENT_BLOCK = True
 
 
 class ElasticNetRules(PriorRules):
@@ -262,3 +269,9 @@ def build_kernel(prior: ElasticNet, noise):
 def outputs(prior: ElasticNet) -> Outputs:
     scalars = {name: (lambda s, k=name: getattr(s, k)) for name in RULES.hyper_names(prior)}
     return Outputs(scalars, {}, ElasticNetInfo._fields)
+
+
+def coefficient_variances(prior: ElasticNet, state: ElasticNetState) -> np.ndarray:
+    """Conditional prior variances of beta given the mixing variables: ``sigma^2 (tau_j - 1) / (lam2 tau_j)``
+    (:mod:`bayes_sparse.samplers._active_block`)."""
+    return state.sigma2 * prior_variance(state.u, state.lam2)

@@ -20,7 +20,24 @@ from ..spec import Penalty, PriorRules
 from ._gaussian_draw import draw_given_variances
 from .chain import Outputs
 
-__all__ = ["RULES", "LaplaceState", "LaplaceInfo", "init", "build_kernel", "outputs", "draw_laplace_mixing"]
+__all__ = [
+    "RULES",
+    "LaplaceState",
+    "LaplaceInfo",
+    "init",
+    "build_kernel",
+    "outputs",
+    "draw_laplace_mixing",
+    "coefficient_variances",
+    "noncentred_moves",
+]
+
+
+#: Under a non-Gaussian likelihood the sweep also moves (b0, the least-shrunk beta) jointly
+#: with the likelihood itself (:mod:`bayes_sparse.samplers._active_block`):
+#: measured at n = 100, p = 500, binary: the smallest ESS over beta 73 -> 166 and the
+#: intercept's 170 -> 363 (2 x 3000 draws), for about a third more time per iteration.
+COEFFICIENT_BLOCK = True
 
 
 class LaplaceRules(PriorRules):
@@ -128,3 +145,40 @@ def outputs(prior: Laplace) -> Outputs:
     if not prior.has_hyperprior:
         return Outputs({}, {}, ())
     return Outputs({"lam": lambda s: math.sqrt(s.lam2), "lam2": lambda s: s.lam2}, {}, ())
+
+
+def coefficient_variances(prior: Laplace, state: LaplaceState) -> np.ndarray:
+    """Conditional prior variances of beta given the mixing variances: ``sigma^2 t_j``
+    (conditional prior) or ``t_j`` (:mod:`bayes_sparse.samplers._active_block`)."""
+    return state.t * (state.sigma2 if prior.conditional else 1.0)
+
+
+def noncentred_moves(prior: Laplace) -> list:
+    """With a hyperprior on lam**2: its non-centred move under non-Gaussian likelihoods
+    (:mod:`bayes_sparse.samplers._noncentred`).
+
+    With ``s_j = lam2 t_j`` (``~ Exp(1/2)``, free of lam2) and ``z_j = beta_j / sqrt(sigma^2 t_j)``
+    (``~ N(0, 1)``) held fixed, ``beta_j = z_j sqrt(sigma^2 s_j / lam2)`` and the prior density in
+    ``(z, s, lam2)`` is ``p(lam2) prod_j N(z_j) Exp(s_j | 1/2)``: lam2 | z, s, y has density
+    ``Gamma(lam2 | shape, rate) * likelihood``; on ``x = log lam2`` (Jacobian e^x) its log prior is
+    ``shape x - rate e^x``. The move rescales t with it (``t = s / lam2``).
+    """
+    if not prior.has_hyperprior:
+        return []
+    from ._noncentred import ScaleMove
+
+    shape, rate = prior.lam_shape, prior.lam_rate
+
+    def factor(state, x):
+        variance = state.t * state.lam2 / math.exp(x)  # t at the new lam2, s fixed
+        return np.sqrt(variance * (state.sigma2 if prior.conditional else 1.0))
+
+    return [
+        ScaleMove(
+            "lam2",
+            lambda st: math.log(st.lam2),
+            lambda x, st: shape * x - rate * math.exp(x),
+            factor,
+            lambda st, x, beta: st._replace(t=st.t * st.lam2 / math.exp(x), lam2=math.exp(x), beta=beta),
+        )
+    ]

@@ -147,9 +147,10 @@ def sample_gibbs(
     if hasattr(module, "warm_up"):
         module.warm_up()  # compile / load compiled code once, before chains fork
     if spec.likelihood.name == "bernoulli":
-        from . import _weighted
+        from . import _active_block, _weighted
 
         _weighted.warm_up()
+        _active_block.warm_up()
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     cores = max(1, min(cores or os.cpu_count() or 1, chains))
     fork = "fork" in mp.get_all_start_methods()
