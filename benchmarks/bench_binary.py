@@ -5,7 +5,7 @@ Cases (issue 12's benchmark):
 * ``p500``: n = 100, p = 500, regularized horseshoe, 5 signals; NUTS (PyMC's
   defaults: 1000 tune + 1000 draws, 2 chains) and Gibbs (2 chains, 5000 draws)
   side by side in one run; min bulk ESS over beta and tau per second of wall time.
-* ``moves``: the Bayesian lasso and ridge (default hyperpriors) on the p500 data, the
+* ``moves``: the Bayesian lasso, ridge and elastic net (default hyperpriors) on the p500 data, the
   default sweep against the centred Polya-Gamma sweep (without the joint (b0, beta_A)
   move and the non-centred global moves), side by side.
 * ``p2000``: n = 200, p = 2000, 10 signals, **default settings** (``draws="auto"``):
@@ -154,11 +154,11 @@ def centred_sweep():
 
 
 def moves(q):
-    """Bayesian lasso and ridge (hyperpriors on lam^2 / scale^2, the defaults) on the p500 data:
+    """Bayesian lasso, ridge and elastic net (hyperpriors on their penalties, the defaults) on the p500 data:
     the default sweep against the centred Polya-Gamma sweep, side by side, same seed."""
     X, y, _ = bs.datasets.make_sparse_classification(100, 500, 5, correlation=0.5, signal=1.5, random_state=0)
     rows = []
-    for name, prior in (("laplace", bs.Laplace()), ("ridge", bs.Gaussian())):
+    for name, prior in (("laplace", bs.Laplace()), ("ridge", bs.Gaussian()), ("elastic net", bs.ElasticNet())):
         kw = dict(family="bernoulli", chains=2, draws=int(3000 * q), tune=1000, random_seed=SEED)
         with centred_sweep():
             base, _ = measure(f"n=100 p=500 {name}, binary, centred PG sweep", "gibbs", X, y, prior, **kw)

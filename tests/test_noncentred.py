@@ -159,6 +159,39 @@ def test_gaussian_scale_move_samples_its_conditional():
     assert ks.pvalue > KS_ALPHA
 
 
+def test_elastic_net_penalty_move_samples_its_conditional():
+    """(lam1, lam2) -> (lam1 e^-x, lam2 e^-2x) with z, u and r = lam2 / lam1^2 fixed: x = -log lam1 has
+    log density -(a1 + 2 a2) x - b1 e^-x - b2 r e^-2x + log likelihood (elasticnet.noncentred_moves)."""
+    from bayes_sparse.samplers.elasticnet import ElasticNetState, prior_variance
+
+    rng = np.random.default_rng(6)
+    data = _problem(rng)
+    prior = bs.ElasticNet(lam1_shape=2.0, lam1_rate=1.0, lam2_shape=3.0, lam2_rate=2.0)
+    a1, b1, a2, b2 = 2.0, 1.0, 3.0, 2.0
+    u = np.array([2.0, 0.3, 1.0, 0.1])
+    z = np.array([1.2, -0.7, 0.6, 0.2])
+    b0, r = 0.15, 0.8
+
+    def beta_at(x):
+        return z * np.sqrt(prior_variance(u, r * math.exp(-2.0 * x)))
+
+    def logf(x):
+        eta = b0 + data.Z @ beta_at(x)
+        log_prior = -(a1 + 2.0 * a2) * x - b1 * math.exp(-x) - b2 * r * math.exp(-2.0 * x)
+        return float(np.sum(BernoulliFamily().log_likelihood(data.yc, eta))) + log_prior
+
+    lam1 = 1.1
+    state = ElasticNetState(beta_at(-math.log(lam1)), 1.0, u, lam1, r * lam1**2)
+    draws, last = _run(rng, 0, prior, state, data, b0, sampler="elasticnet")
+    np.testing.assert_array_equal(last.u, u)  # the mixing variables stay: their prior depends on lam1^2 / lam2 only
+    np.testing.assert_allclose(last.lam2 / last.lam1**2, r, rtol=1e-12)
+    np.testing.assert_allclose(last.beta, beta_at(-math.log(last.lam1)), rtol=1e-10)
+    grid, cdf = _grid_cdf(logf, -10.0, 10.0)
+    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
+    print(f"elastic-net penalty move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
+    assert ks.pvalue > KS_ALPHA
+
+
 def test_only_bernoulli_asks_for_moves_and_which_priors_have_them():
     from bayes_sparse.families import GaussianFamily
 
@@ -169,7 +202,8 @@ def test_only_bernoulli_asks_for_moves_and_which_priors_have_them():
     assert noncentred_moves("laplace", bs.Laplace(lam=1.0)) == []  # a fixed lam: nothing global to move
     assert [m.name for m in noncentred_moves("gaussian", bs.Gaussian())] == ["scale2"]
     assert noncentred_moves("gaussian", bs.Gaussian(scale=1.0)) == []
-    assert noncentred_moves("elasticnet", bs.ElasticNet()) == []
+    assert [m.name for m in noncentred_moves("elasticnet", bs.ElasticNet())] == ["penalties"]
+    assert noncentred_moves("elasticnet", bs.ElasticNet(lam1=2.0)) == []  # one penalty fixed: no joint scale move
 
 
 def test_chained_moves_hand_on_the_linear_predictor():

@@ -59,6 +59,7 @@ __all__ = [
     "draw_mixing",
     "prior_variance",
     "coefficient_variances",
+    "noncentred_moves",
     "log_sigma2_conditional",
     "log_lam1_conditional",
     "log_lam2_conditional",
@@ -275,3 +276,42 @@ def coefficient_variances(prior: ElasticNet, state: ElasticNetState) -> np.ndarr
     """Conditional prior variances of beta given the mixing variables: ``sigma^2 (tau_j - 1) / (lam2 tau_j)``
     (:mod:`bayes_sparse.samplers._active_block`)."""
     return state.sigma2 * prior_variance(state.u, state.lam2)
+
+
+def noncentred_moves(prior: ElasticNet) -> list:
+    """With hyperpriors on both penalties: their joint non-centred move under non-Gaussian
+    likelihoods (:mod:`bayes_sparse.samplers._noncentred`).
+
+    ``(lam1, lam2) -> (lam1 e^-x, lam2 e^-2x)`` keeps ``psi = lam1**2 / (8 lam2 sigma**2)``,
+    hence the prior of ``u = tau - 1``, fixed, and with ``z = beta / sqrt(sigma^2 g(u, lam2))``
+    fixed scales beta by ``e^x``. With ``r = lam2 / lam1**2`` held, the coordinates
+    ``(x = -log lam1, r)`` have Jacobian ``e^-3x``, so x | z, u, r, y has log density
+    ``log Gamma(e^-x | a1, b1) + log Gamma(r e^-2x | a2, b2) - 3x + log likelihood``,
+    i.e. ``-(a1 + 2 a2) x - b1 e^-x - b2 r e^-2x`` plus the likelihood. With one penalty
+    fixed the move would change psi (and the u prior's normaliser): none then.
+    """
+    if prior.lam1 is not None or prior.lam2 is not None:
+        return []
+    from ._noncentred import ScaleMove
+
+    a1, b1, a2, b2 = prior.lam1_shape, prior.lam1_rate, prior.lam2_shape, prior.lam2_rate
+
+    def ratio(state):
+        return state.lam2 / state.lam1**2
+
+    def factor(state, x):
+        lam2 = ratio(state) * math.exp(-2.0 * x)
+        return np.sqrt(state.sigma2 * prior_variance(state.u, lam2))
+
+    def put(state, x, beta):
+        return state._replace(lam1=math.exp(-x), lam2=ratio(state) * math.exp(-2.0 * x), beta=beta)
+
+    return [
+        ScaleMove(
+            "penalties",
+            lambda st: -math.log(st.lam1),
+            lambda x, st: -(a1 + 2.0 * a2) * x - b1 * math.exp(-x) - b2 * ratio(st) * math.exp(-2.0 * x),
+            factor,
+            put,
+        )
+    ]
