@@ -28,8 +28,7 @@ Newton has fully converged. pi is log-concave (a Gaussian prior times the
 logistic likelihood), so the Newton steps converge from any start. Each step
 costs O(n |A|^2), compiled (the logistic likelihood, as
 :meth:`bayes_sparse.families.BernoulliFamily.log_likelihood`; a test ties the
-two together); the move needs one product with the whole design (the offset),
-which the non-centred moves and the next augmentation reuse.
+two together); the move needs one product with the whole design (the offset).
 """
 
 from __future__ import annotations
@@ -88,7 +87,6 @@ def active_set(g, k: int) -> np.ndarray:
 class BlockResult(NamedTuple):
     b0: float
     beta: np.ndarray  # the full coefficient vector after the move (a new array when accepted)
-    eta: np.ndarray  # b0 + Z beta after the move
     accepted: bool
     newton_steps: int
 
@@ -221,25 +219,28 @@ def _log_t_kernel(x, mode, L, df):
     return -0.5 * (df + x.size) * math.log1p(float(delta @ delta) / df)
 
 
-def block_move(rng, family, data, b0, beta, g, eta=None, *, k=None, df=PROPOSAL_DF):
+def block_move(rng, family, data, b0, beta, g, *, k=None, df=PROPOSAL_DF):
     """One MH update of ``(b0, beta_A)`` (module docstring).
 
     ``data`` holds the centred design ``Z`` (and ``col_norm2``) and the 0/1 response
-    ``yc``; ``g`` the coefficients' conditional prior variances; ``eta`` is
-    ``b0 + Z beta`` when the caller has it. ``family.intercept_prior_precision``
-    is the intercept prior's precision (0: flat). Returns a :class:`BlockResult`.
+    ``yc``; ``g`` the coefficients' conditional prior variances.
+    ``family.intercept_prior_precision`` is the intercept prior's precision (0: flat).
+    Returns a :class:`BlockResult`. The offset ``Z_{-A} beta_{-A}`` is formed from
+    the fixed coefficients alone (not from the current linear predictor), so the
+    target does not depend on the current theta even through rounding; the caller
+    recomputes ``b0 + Z beta`` afterwards, as a chain run in pieces does.
     """
     from scipy.linalg import solve_triangular
 
     n, p = data.Z.shape
     k = active_set_size(n, p) if k is None else int(k)
     A = active_set(g, k)
-    if eta is None:
-        eta = b0 + data.Z @ beta
+    fixed = beta.copy()
+    fixed[A] = 0.0
+    offset = data.Z @ fixed
     X = np.empty((n, A.size + 1))
     X[:, 0] = 1.0
     X[:, 1:] = data.Z[:, A]
-    offset = eta - X[:, 1:] @ beta[A] - b0
     # prior variances within [G_FLOOR, G_CAP] / ||z_j||^2, as in the Gaussian blocks
     gA = np.clip(np.asarray(g, dtype=float)[A], G_FLOOR / data.col_norm2[A], G_CAP / data.col_norm2[A])
     precision = np.concatenate(([float(family.intercept_prior_precision)], 1.0 / gA))
@@ -254,7 +255,7 @@ def block_move(rng, family, data, b0, beta, g, eta=None, *, k=None, df=PROPOSAL_
     chi2 = rng.chisquare(df)
     u = rng.random()
     if not ok:
-        return BlockResult(b0, beta, eta, False, steps)
+        return BlockResult(b0, beta, False, steps)
     theta = np.concatenate(([b0], beta[A]))
     proposal = mode + math.sqrt(df / chi2) * solve_triangular(L, xi, lower=True, trans="T", check_finite=False)
     log_ratio = (
@@ -264,10 +265,10 @@ def block_move(rng, family, data, b0, beta, g, eta=None, *, k=None, df=PROPOSAL_
         - _log_t_kernel(proposal, mode, L, df)
     )
     if not (math.isfinite(log_ratio) and math.log1p(-u) < log_ratio):  # log(1 - u): U in (0, 1]
-        return BlockResult(b0, beta, eta, False, steps)
+        return BlockResult(b0, beta, False, steps)
     new_beta = beta.copy()
     new_beta[A] = proposal[1:]
-    return BlockResult(float(proposal[0]), new_beta, offset + X @ proposal, True, steps)
+    return BlockResult(float(proposal[0]), new_beta, True, steps)
 
 
 def warm_up():

@@ -41,6 +41,7 @@ __all__ = [
     "empty_outputs",
     "finish_chain",
     "sampler_module",
+    "uses_block_move",
 ]
 
 
@@ -121,7 +122,7 @@ def advance_chain(
     kernel = module.build_kernel(problem.spec, problem.noise)
     family = problem.likelihood
     moves = noncentred_moves(problem.sampler, problem.spec) if family.noncentred_moves else []
-    block = family.coefficient_block and getattr(module, "COEFFICIENT_BLOCK", False)
+    block = uses_block_move(problem)
     record = module.outputs(problem.spec)
     rng, state, start, adapter, lik = carry
     k = offset
@@ -133,7 +134,7 @@ def advance_chain(
         eta = None
         if block:
             moved = block_move(rng, family, data, lik, state.beta, module.coefficient_variances(problem.spec, state))
-            state, lik, eta = state._replace(beta=moved.beta), moved.b0, moved.eta
+            state, lik, accepted = state._replace(beta=moved.beta), moved.b0, moved.accepted
         if moves:
             state, _, failed, eta = apply_moves(rng, moves, state, family, data, lik, eta)
             if failed and "slice_shrink_failures" in info._fields:
@@ -149,6 +150,8 @@ def advance_chain(
                 out[name][k] = get(state)
             for key, val in info._asdict().items():
                 out[f"stat:{key}"][k] = val
+            if block:
+                out["stat:block_accepted"][k] = accepted
             k += 1
         if progress is not None and ((it + 1) % report_every == 0):
             progress.put((chain, it + 1))
@@ -166,7 +169,17 @@ def empty_outputs(problem: ChainProblem, draws: int, store=None) -> dict:
     out.update({name: np.empty(draws) for name in record.scalars})
     out.update({name: store.get(name, np.empty((draws, p))) for name in record.vectors})
     out.update({f"stat:{name}": np.empty(draws) for name in record.stats})
+    if uses_block_move(problem):
+        out["stat:block_accepted"] = np.empty(draws)  # 1.0 where the (b0, beta_A) move was accepted
     return out
+
+
+def uses_block_move(problem: ChainProblem) -> bool:
+    """Whether the sweep has the joint MH move of (b0, beta_A) (:mod:`._active_block`): the
+    family asks for it and the prior's module turns it on (``COEFFICIENT_BLOCK``)."""
+    return bool(problem.likelihood.coefficient_block) and getattr(
+        sampler_module(problem.sampler), "COEFFICIENT_BLOCK", False
+    )
 
 
 def finish_chain(carry: ChainCarry, out: dict, n: int):
