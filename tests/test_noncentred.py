@@ -37,6 +37,14 @@ def _grid_cdf(logf, lo, hi, m=20_001):
     return x, cdf / cdf[-1]
 
 
+def _assert_draws_follow(draws, logf, lo, hi, label):
+    """KS test of the draws against the grid CDF of ``exp(logf)`` on ``[lo, hi]``."""
+    grid, cdf = _grid_cdf(logf, lo, hi)
+    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
+    print(f"{label}: KS p = {ks.pvalue:.3f}, {draws.size} draws")
+    assert ks.pvalue > KS_ALPHA
+
+
 def _run(rng, move_index, spec, state, data, b0, draws=3000, thin=5, sampler="horseshoe"):
     family = BernoulliFamily()
     moves = [noncentred_moves(sampler, spec)[move_index]]
@@ -73,10 +81,7 @@ def test_tau_move_samples_its_conditional():
     state = HorseshoeState(beta_at(x0), 1.0, lam2, math.exp(x0), c2)
     draws, last = _run(rng, 0, spec, state, data, b0)
     np.testing.assert_allclose(last.beta, beta_at(math.log(last.tau2)), rtol=1e-10)  # z really stayed fixed
-    grid, cdf = _grid_cdf(logf, -25.0, 15.0)
-    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
-    print(f"tau move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
-    assert ks.pvalue > KS_ALPHA
+    _assert_draws_follow(draws, logf, -25.0, 15.0, "tau move")
 
 
 def test_slab_move_samples_its_conditional():
@@ -98,10 +103,7 @@ def test_slab_move_samples_its_conditional():
     x0 = 0.0
     state = HorseshoeState(beta_at(x0), 1.0, lam2, tau2, math.exp(x0))
     draws, _ = _run(rng, 1, spec, state, data, b0)
-    grid, cdf = _grid_cdf(logf, -15.0, 25.0)
-    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
-    print(f"slab move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
-    assert ks.pvalue > KS_ALPHA
+    _assert_draws_follow(draws, logf, -15.0, 25.0, "slab move")
 
 
 def test_laplace_lam2_move_samples_its_conditional():
@@ -129,10 +131,7 @@ def test_laplace_lam2_move_samples_its_conditional():
     draws, last = _run(rng, 0, prior, state, data, b0, sampler="laplace")
     np.testing.assert_allclose(last.t * last.lam2, s, rtol=1e-12)  # s really stayed fixed
     np.testing.assert_allclose(last.beta, beta_at(math.log(last.lam2)), rtol=1e-10)
-    grid, cdf = _grid_cdf(logf, -15.0, 10.0)
-    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
-    print(f"laplace lam2 move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
-    assert ks.pvalue > KS_ALPHA
+    _assert_draws_follow(draws, logf, -15.0, 10.0, "laplace lam2 move")
 
 
 def test_gaussian_scale_move_samples_its_conditional():
@@ -153,10 +152,7 @@ def test_gaussian_scale_move_samples_its_conditional():
     state = GaussianState(z * math.sqrt(0.7), 1.0, 0.7)
     draws, last = _run(rng, 0, prior, state, data, b0, sampler="gaussian")
     np.testing.assert_allclose(last.beta, z * math.sqrt(last.scale2), rtol=1e-10)
-    grid, cdf = _grid_cdf(logf, -12.0, 12.0)
-    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
-    print(f"gaussian scale move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
-    assert ks.pvalue > KS_ALPHA
+    _assert_draws_follow(draws, logf, -12.0, 12.0, "gaussian scale move")
 
 
 def test_elastic_net_penalty_move_samples_its_conditional():
@@ -186,10 +182,7 @@ def test_elastic_net_penalty_move_samples_its_conditional():
     np.testing.assert_array_equal(last.u, u)  # the mixing variables stay: their prior depends on lam1^2 / lam2 only
     np.testing.assert_allclose(last.lam2 / last.lam1**2, r, rtol=1e-12)
     np.testing.assert_allclose(last.beta, beta_at(-math.log(last.lam1)), rtol=1e-10)
-    grid, cdf = _grid_cdf(logf, -10.0, 10.0)
-    ks = stats.kstest(draws, lambda v: np.interp(v, grid, cdf))
-    print(f"elastic-net penalty move: KS p = {ks.pvalue:.3f}, {draws.size} draws")
-    assert ks.pvalue > KS_ALPHA
+    _assert_draws_follow(draws, logf, -10.0, 10.0, "elastic-net penalty move")
 
 
 def test_only_bernoulli_asks_for_moves_and_which_priors_have_them():

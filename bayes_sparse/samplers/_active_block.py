@@ -77,7 +77,8 @@ def active_set_size(n: int, p: int) -> int:
 
 
 def active_set(g, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest prior variances, in increasing index order."""
+    """Indices of the ``k`` largest values of ``g`` (prior variances here; also the horseshoe's
+    marginal set), in increasing index order."""
     g = np.asarray(g, dtype=float)
     if k >= g.size:
         return np.arange(g.size)

@@ -393,9 +393,9 @@ def marginal_set_size(n, p):
 
 def _largest(values, k):
     """Indices of the k largest values, in increasing index order (a deterministic order)."""
-    if k >= values.size:
-        return np.arange(values.size)
-    return np.sort(np.argpartition(-values, k - 1)[:k])
+    from ._active_block import active_set
+
+    return active_set(values, k)
 
 
 def draw_marginal_locals(rng, data, factor, idx, lam2, tau2, c2, noise, xi=None):
